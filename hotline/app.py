@@ -1,0 +1,86 @@
+"""FastAPI app factory: lifespan wiring of the kernel and every component."""
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+
+from hotline.components import ALL_ROLES, Component, load_components
+from hotline.kernel import Kernel
+from hotline.logs import setup_logging
+from hotline.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+
+def create_app(
+    settings: Settings | None = None, *, kernel: Kernel | None = None, roles: set[str] | frozenset[str] = frozenset({"api"}),
+    components: list[Component] | None = None,
+) -> FastAPI:
+    """Build the app. `roles` says which background work the components start in this process."""
+    settings = settings or (kernel.settings if kernel else get_settings())
+    setup_logging(settings)
+    comps = load_components() if components is None else components
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        k = kernel or Kernel.build(settings)
+        app.state.kernel = k
+        await k.bus.start()
+        started: list[Component] = []
+        try:
+            for c in comps:
+                await c.start(k, set(roles))
+                started.append(c)
+            yield
+        finally:
+            for c in reversed(started):
+                try:
+                    await c.stop()
+                except Exception:  # noqa: BLE001 - keep stopping the others
+                    log.exception("component %s failed to stop", c.name)
+            if kernel is None:
+                await k.close()
+
+    app = FastAPI(title="hotline12348", version="0.1.0", lifespan=lifespan,
+                  description="12348 公共法律服务热线 — API")
+
+    @app.get("/healthz", tags=["ops"])
+    async def healthz() -> dict[str, str]:
+        """Liveness: the process answers."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["ops"])
+    async def readyz(response: Response) -> dict[str, object]:
+        """Readiness: the database answers (and each component's own check)."""
+        checks: dict[str, object] = {}
+        try:
+            async with app.state.kernel.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            checks["database"] = "ok"
+        except Exception as exc:  # noqa: BLE001
+            checks["database"] = f"error: {exc.__class__.__name__}"
+        for c in comps:
+            probe = getattr(c, "ready", None)
+            if probe is not None:
+                checks[c.name] = await probe()
+        ok = all(v == "ok" for v in checks.values())
+        response.status_code = 200 if ok else 503
+        return {"status": "ok" if ok else "unavailable", "checks": checks}
+
+    @app.get("/metrics", tags=["ops"], include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    for c in comps:
+        for r in c.routers():
+            app.include_router(r)
+    return app
+
+
+def create_full_app() -> FastAPI:
+    """Factory for uvicorn --factory: every role in one process."""
+    return create_app(roles=ALL_ROLES)
