@@ -1,0 +1,169 @@
+"""API latency under a fixed request rate, measured from a separate load process.
+
+The server runs in its own process (uvicorn, SQLite in a temp dir, role `api`); the load generator
+runs in another and sends requests open-loop (on a fixed schedule, not waiting for answers, so a
+slow server cannot slow the generator down and hide its own latency). Baseline: `/healthz` at the
+same rate in the same run.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.harness import BenchOptions, Measurement
+
+ROOT = Path(__file__).resolve().parent.parent
+# Main read endpoints, by role. Each is measured if the running app serves it (2xx).
+CANDIDATES = [
+    ("/api/me", "admin"),
+    ("/api/tickets", "admin"),
+    ("/api/calls", "admin"),
+    ("/api/seats", "admin"),
+    ("/api/wallboard/snapshot", "admin"),
+    ("/api/reports/summary", "admin"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    s = sorted(values)
+    k = min(len(s) - 1, max(0, round(q * (len(s) - 1))))
+    return s[k]
+
+
+async def _load(url: str, headers: dict[str, str], rate: float, seconds: float) -> dict:
+    import httpx
+
+    latencies: list[float] = []
+    errors = 0
+    async with httpx.AsyncClient(headers=headers, timeout=10, limits=httpx.Limits(max_connections=200)) as client:
+        async def one() -> None:
+            nonlocal errors
+            t0 = time.perf_counter()
+            try:
+                r = await client.get(url)
+                if r.status_code >= 400:
+                    errors += 1
+            except httpx.HTTPError:
+                errors += 1
+            latencies.append((time.perf_counter() - t0) * 1000)
+
+        tasks = []
+        start = time.perf_counter()
+        n = int(rate * seconds)
+        for i in range(n):
+            delay = start + i / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one()))
+        await asyncio.gather(*tasks)
+    return {"n": n, "errors": errors, "p50_ms": _percentile(latencies, 0.5), "p99_ms": _percentile(latencies, 0.99)}
+
+
+def load_main() -> None:
+    """Entry of the load process: argv = url rate seconds token."""
+    url, rate, seconds, token = sys.argv[2], float(sys.argv[3]), float(sys.argv[4]), sys.argv[5]
+    headers = {"Authorization": f"Bearer {token}"} if token != "-" else {}
+    print(json.dumps(asyncio.run(_load(url, headers, rate, seconds))))
+
+
+def _run_load(url: str, rate: float, seconds: float, token: str) -> dict:
+    out = subprocess.run([sys.executable, "-m", "bench.api_load", "load", url, str(rate), str(seconds), token],
+                         cwd=ROOT, capture_output=True, text=True, timeout=seconds * 4 + 60, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _prepare_db(url: str) -> str:
+    """Migrate a scratch database and create an admin; return a token for it."""
+    code = (
+        "import asyncio\n"
+        "from hotline.migrate import upgrade\n"
+        "from hotline.settings import Settings\n"
+        "from hotline.models import User\n"
+        "from hotline.auth import hash_password, issue_token\n"
+        "from hotline.db import make_engine, make_sessionmaker\n"
+        f"url={url!r}\n"
+        "async def go():\n"
+        "    await upgrade(url)\n"
+        "    e=make_engine(url); s=make_sessionmaker(e)\n"
+        "    async with s() as ss:\n"
+        "        u=User(username='bench-admin', password_hash=hash_password('x'), role='admin', center_code='410000')\n"
+        "        ss.add(u); await ss.commit(); await ss.refresh(u)\n"
+        "        print(issue_token(u, Settings().secret_key.get_secret_value(), 60))\n"
+        "    await e.dispose()\n"
+        "asyncio.run(go())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True,
+                         env={**os.environ, "HOTLINE_SECRET_KEY": "bench-secret-0123456789abcdef0123456789"})
+    return out.stdout.strip().splitlines()[-1]
+
+
+def measure_api(opts: BenchOptions) -> Measurement:
+    """p99 latency of the main read endpoints at a fixed rate ÷ /healthz p99 at the same rate."""
+    rate, seconds = (50.0, 2.0) if opts.quick else (100.0, 10.0)
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
+        token = _prepare_db(url)
+        port = _free_port()
+        env = {**os.environ, "HOTLINE_DATABASE_URL": url, "HOTLINE_VAR_DIR": tmp, "HOTLINE_DEMO_TRAFFIC": "false",
+               "HOTLINE_SECRET_KEY": "bench-secret-0123456789abcdef0123456789", "HOTLINE_LOG_LEVEL": "WARNING",
+               "HOTLINE_HTTP_PORT": str(port)}
+        server = subprocess.Popen([sys.executable, "-m", "hotline.cli", "api"], cwd=ROOT, env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            _wait_up(base + "/healthz", server)
+            import httpx
+
+            served = [p for p, _ in CANDIDATES
+                      if httpx.get(base + p, headers={"Authorization": f"Bearer {token}"}).status_code < 300]
+            baseline = _run_load(base + "/healthz", rate, seconds, "-")
+            per = {p: _run_load(base + p, rate, seconds, token) for p in served}
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+    worst = max((v["p99_ms"] for v in per.values()), default=None)
+    if worst is None:
+        return Measurement(key="api", value=None, unit="ms p99", status="unavailable",
+                           reason="no main read endpoint is served yet", details={"healthz": baseline})
+    return Measurement(
+        key="api", value=worst, unit="ms p99 (worst main read endpoint)", baseline="/healthz p99 ms",
+        baseline_value=baseline["p99_ms"], ratio=(worst / baseline["p99_ms"]) if worst and baseline["p99_ms"] else None,
+        details={"rate_per_s": rate, "seconds": seconds, "endpoints": per, "healthz": baseline,
+                 "not_served_yet": [p for p, _ in CANDIDATES if p not in per]},
+    )
+
+
+def _wait_up(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"API server exited: {proc.stderr.read().decode()[-2000:]}")
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("API server did not come up")
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "load":
+        load_main()
