@@ -1,0 +1,1 @@
+"""Recordings: MixMonitor policy, ingest and storage, Vosk transcription, transcript search, quality checks."""
