@@ -1,0 +1,139 @@
+"""`hotline12348 config check`: asterisklint over the dialplan plus the project's own cross-checks.
+
+`cross_check(directory, files, prompt_exists, agi_scripts)` is pure (rendered texts in, findings out);
+`lint_dialplan` and `prompt_finder` are the I/O edges.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from hotline.config_render import FASTAGI_SCRIPTS
+from hotline.directory import Directory
+
+PROMPT_EXTENSIONS = (".wav", ".sln", ".sln16", ".gsm", ".alaw", ".ulaw", ".g722", ".WAV")
+_SECTION = re.compile(r"^\[([^\]]+)\]", re.M)
+_AGI = re.compile(r"AGI\(\$\{FASTAGI\}/([^),]+)\)|AGI\(agi://[^/)]+/([^),]+)\)")
+_PROMPT_APPS = re.compile(r"\b(?:Playback|Background|ControlPlayback)\(([^),]+)")
+_PROMPT_KEYS = re.compile(r"^(?:periodic-announce|announce|queue-[a-z-]+)\s*=\s*(\S+)", re.M)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem: `where` names the file or directory entry, `what` says what is wrong."""
+
+    level: str  # "error" | "warning"
+    where: str
+    what: str
+
+    def __str__(self) -> str:
+        return f"{self.level}: {self.where}: {self.what}"
+
+
+def sections(text: str) -> list[str]:
+    """Section names of an Asterisk config file, templates included, in order."""
+    return _SECTION.findall(text)
+
+
+def parse_sections(text: str) -> list[tuple[str, list[str], dict[str, list[str]]]]:
+    """(name, template options, {key: [values]}) for every section, in order; comments dropped."""
+    out: list[tuple[str, list[str], dict[str, list[str]]]] = []
+    for raw in text.splitlines():
+        line = raw.split(";", 1)[0].strip()
+        m = re.match(r"^\[([^\]]+)\](?:\(([^)]*)\))?$", line)
+        if m:
+            out.append((m.group(1), [o.strip() for o in (m.group(2) or "").split(",") if o.strip()], {}))
+        elif out and "=" in line:
+            key, _, value = line.partition("=")
+            out[-1][2].setdefault(key.strip().rstrip(">").strip(), []).append(value.strip())
+    return out
+
+
+def endpoints(pjsip: str) -> set[str]:
+    """Names of the non-template `type=endpoint` sections (directly or through their templates)."""
+    kinds: dict[str, str] = {}
+    out = set()
+    for name, opts, body in parse_sections(pjsip):
+        kind = (body.get("type") or [""])[-1]
+        if not kind:
+            kind = next((kinds[p] for p in opts if p in kinds), "")
+        if "!" in opts:
+            kinds[name] = kind
+        elif kind == "endpoint":
+            out.add(name)
+    return out
+
+
+def cross_check(directory: Directory, files: dict[str, str], prompt_exists: Callable[[str], bool],
+                agi_scripts: Iterable[str] = FASTAGI_SCRIPTS) -> list[Finding]:
+    """The project's own checks: queues, seats, endpoints, AGI routes and prompts agree."""
+    out: list[Finding] = []
+    queue_sections = set(sections(files.get("queues.conf", "")))
+    for queue in directory.queue_names():
+        if queue not in queue_sections:
+            out.append(Finding("error", "queues.conf", f"queue {queue} (routing may choose it) is not defined"))
+        if not directory.queue_members(queue):
+            out.append(Finding("error", f"directory: {queue}",
+                               f"queue {queue} has no seat serving it (no seat of center "
+                               f"{queue.split('-')[1]} has skill {queue.split('-', 2)[2]})"))
+    defined = endpoints(files.get("pjsip.conf", ""))
+    for seat in directory.seats:
+        if seat.endpoint not in defined:
+            out.append(Finding("error", "pjsip.conf", f"seat {seat.extension} has no endpoint {seat.endpoint}"))
+    for phone in directory.supervisor_phones:
+        if f"sup{phone.extension}" not in defined:
+            out.append(Finding("error", "pjsip.conf", f"supervisor phone {phone.extension} has no endpoint"))
+    dialplan = files.get("extensions.conf", "")
+    scripts = set(agi_scripts)
+    for m in _AGI.finditer(dialplan):
+        script = m.group(1) or m.group(2)
+        if script not in scripts:
+            out.append(Finding("error", "extensions.conf", f"AGI script {script!r} is not served by the IVR"))
+    for prompt in sorted(referenced_prompts(files)):
+        if not prompt_exists(prompt):
+            out.append(Finding("error", "prompts", f"prompt {prompt} is referenced but no audio file exists"))
+    return out
+
+
+def referenced_prompts(files: dict[str, str]) -> set[str]:
+    """Sound names the dialplan and queues play (variables and absolute paths skipped)."""
+    names = set()
+    for m in _PROMPT_APPS.finditer(files.get("extensions.conf", "")):
+        names.update(p for p in m.group(1).split("&") if p and "$" not in p)
+    for m in _PROMPT_KEYS.finditer(files.get("queues.conf", "")):
+        names.add(m.group(1))
+    return {n for n in names if not n.startswith("/")}
+
+
+def prompt_finder(prompts_dir: Path) -> Callable[[str], bool]:
+    """A predicate: does `<prompts_dir>/<name>.<ext>` (or the language subdirectory zh/) exist."""
+    def exists(name: str) -> bool:
+        for base in (prompts_dir / name, prompts_dir / "zh" / name, prompts_dir / Path(name).name):
+            if any(base.with_name(base.name + ext).is_file() for ext in PROMPT_EXTENSIONS):
+                return True
+        return False
+    return exists
+
+
+def lint_dialplan(config_dir: Path) -> list[Finding]:
+    """Run asterisklint's dialplan-check over `config_dir/extensions.conf`."""
+    exe = shutil.which("asterisklint", path=str(Path(sys.executable).parent)) or shutil.which("asterisklint")
+    if exe is None:
+        return [Finding("error", "asterisklint", "asterisklint is not installed (pip install asterisklint)")]
+    proc = subprocess.run([exe, "dialplan-check", "extensions.conf"], cwd=config_dir, capture_output=True,
+                          text=True, timeout=120, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    findings = []
+    for line in (proc.stdout + proc.stderr).splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        findings.append(Finding("error" if proc.returncode else "warning", "asterisklint", line))
+    if proc.returncode and not findings:
+        findings.append(Finding("error", "asterisklint", f"exited with status {proc.returncode}"))
+    return findings

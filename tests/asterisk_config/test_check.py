@@ -1,0 +1,116 @@
+"""`config check`: asterisklint plus the cross-checks, on good and deliberately broken data."""
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from hotline import cli_config
+from hotline.config_check import cross_check, lint_dialplan, prompt_finder, referenced_prompts
+from hotline.config_render import load_or_create_secrets, render, write_files
+from hotline.settings import get_settings
+
+from .conftest import served_raw, write_directory
+
+
+def _files(tmp_path, directory, options):
+    return render(directory, options, load_or_create_secrets(tmp_path / "sec.json", directory, "ami-secret-1"))
+
+
+def test_rendered_dialplan_passes_asterisklint(tmp_path, served, options):
+    write_files(_files(tmp_path, served, options), tmp_path / "out")
+    assert lint_dialplan(tmp_path / "out") == []
+
+
+def test_asterisklint_reports_a_broken_dialplan(tmp_path):
+    (tmp_path / "extensions.conf").write_text(
+        "[general]\n[globals]\n[x]\nexten => s,1,Goto(nowhere,s,1)\n same => n,NoSuchApp()\n")
+    found = [str(f) for f in lint_dialplan(tmp_path)]
+    assert any("nowhere" in f for f in found) and any("NoSuchApp" in f for f in found)
+
+
+def test_served_directory_has_no_findings(tmp_path, served, options, prompts_dir):
+    files = _files(tmp_path, served, options)
+    assert cross_check(served, files, prompt_finder(prompts_dir)) == []
+
+
+def test_queue_nobody_serves_is_an_error_naming_it(tmp_path, directory, options, prompts_dir):
+    findings = cross_check(directory, _files(tmp_path, directory, options), prompt_finder(prompts_dir))
+    text = "\n".join(map(str, findings))
+    assert "q-410400-consult has no seat serving it" in text
+    assert "q-410100-consult" not in text  # 1001 serves it
+
+
+def test_missing_queue_section_and_seat_endpoint_are_errors(tmp_path, served, options, prompts_dir):
+    files = _files(tmp_path, served, options)
+    files["queues.conf"] = files["queues.conf"].replace("[q-410300-aid]", "[q-410300-other]")
+    files["pjsip.conf"] = files["pjsip.conf"].replace("[seat1011](seat-endpoint)", "")
+    text = "\n".join(map(str, cross_check(served, files, prompt_finder(prompts_dir))))
+    assert "queue q-410300-aid (routing may choose it) is not defined" in text
+    assert "seat 1011 has no endpoint seat1011" in text
+
+
+def test_agi_route_the_ivr_does_not_serve_is_an_error(tmp_path, served, options, prompts_dir):
+    files = _files(tmp_path, served, options)
+    text = "\n".join(map(str, cross_check(served, files, prompt_finder(prompts_dir), agi_scripts=("ivr",))))
+    assert "AGI script 'after-queue' is not served" in text and "'survey'" in text
+
+
+def test_missing_prompt_file_is_an_error(tmp_path, served, options, prompts_dir):
+    (prompts_dir / "hotline" / "queue-wait.wav").unlink()
+    files = _files(tmp_path, served, options)
+    assert "hotline/queue-wait" in referenced_prompts(files)
+    findings = cross_check(served, files, prompt_finder(prompts_dir))
+    assert [f.what for f in findings] == ["prompt hotline/queue-wait is referenced but no audio file exists"]
+
+
+@pytest.fixture
+def cli_env(tmp_path, monkeypatch, prompts_dir):
+    def use(directory_file):
+        monkeypatch.setenv("HOTLINE_DIRECTORY_FILE", str(directory_file))
+        monkeypatch.setenv("HOTLINE_VAR_DIR", str(tmp_path / "var"))
+        monkeypatch.setenv("HOTLINE_PROMPTS_DIR", str(prompts_dir))
+        monkeypatch.setenv("HOTLINE_RECORDINGS_DIR", str(tmp_path / "rec"))
+        get_settings.cache_clear()
+    yield use
+    get_settings.cache_clear()
+
+
+def test_cli_render_then_check_passes(tmp_path, cli_env, served_file):
+    cli_env(served_file)
+    runner = CliRunner()
+    out = tmp_path / "etc"
+    res = runner.invoke(cli_config.app, ["render", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert (out / "extensions.conf").is_file()
+    res = runner.invoke(cli_config.app, ["check", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "0 个错误" in res.output
+
+
+def test_cli_check_fails_naming_the_queue_nobody_serves(tmp_path, cli_env):
+    raw = served_raw()
+    raw["seats"] = [s for s in raw["seats"] if s["center"] != "410700"]  # 新乡: nobody left
+    raw["hours"]["duty_seats"] = []
+    cli_env(write_directory(tmp_path / "d.yaml", raw))
+    res = CliRunner().invoke(cli_config.app, ["check"])
+    assert res.exit_code == 1
+    assert "queue q-410700-consult has no seat serving it" in res.output
+
+
+def test_cli_refuses_a_seat_with_no_center(tmp_path, cli_env):
+    raw = served_raw()
+    del raw["seats"][0]["center"]
+    cli_env(write_directory(tmp_path / "d.yaml", raw))
+    res = CliRunner().invoke(cli_config.app, ["render", "--out", str(tmp_path / "o")])
+    assert res.exit_code == 2
+    assert "seats.0.center" in res.output and "Field required" in res.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_cli_refuses_a_seat_of_an_unknown_center(tmp_path, cli_env):
+    raw = served_raw()
+    raw["seats"][0]["center"] = "410199"
+    cli_env(write_directory(tmp_path / "d.yaml", raw))
+    res = CliRunner().invoke(cli_config.app, ["check"])
+    assert res.exit_code == 2
+    assert "seats.1001.center: unknown center '410199'" in res.output
