@@ -1,0 +1,272 @@
+"""FastAGI client side: connect to the AGI server as res_agi.c does and answer its commands.
+
+Commands are answered from simulated time: STREAM FILE plays for the prompt's duration,
+GET DATA collects the scripted caller's digits. Replies and their formats follow
+res/res_agi.c (handle_answer, handle_streamfile, handle_getdata, handle_setvariable,
+handle_getvariable, handle_verbose, agi_handle_command: 510/511/520).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import shlex
+from typing import TYPE_CHECKING
+from urllib.parse import urlparse
+
+from .model import UP, Channel
+from .wire import WireError, check_value
+
+if TYPE_CHECKING:
+    from .core import Simulator
+
+log = logging.getLogger(__name__)
+
+RATE = 8000
+FRAME = 160  # samples per 20 ms frame: playback position advances frame by frame
+# res_agi.c: commands a dead channel still runs (dead=1 in the command table)
+DEAD_OK = {"ANSWER": False, "SET VARIABLE": True, "GET VARIABLE": True, "GET FULL VARIABLE": True,
+           "VERBOSE": True, "NOOP": True, "HANGUP": True, "CHANNEL STATUS": True, "DATABASE GET": True,
+           "DATABASE PUT": True, "DATABASE DEL": True, "SET CONTEXT": True, "SET EXTENSION": True,
+           "SET PRIORITY": True}
+DEAD = "511 Command Not Permitted on a dead channel or intercept routine\n"
+INVALID = "510 Invalid or unknown command\n"
+
+
+def env_lines(sim: "Simulator", chan: Channel, url: str, args: list[str]) -> list[str]:
+    """The agi_* environment block (res_agi.c setup_env), blank line included."""
+    script = urlparse(url).path.lstrip("/")
+    env = [
+        ("network", "yes"), ("network_script", script), ("request", url), ("channel", chan.name),
+        ("language", chan.language), ("type", chan.tech), ("uniqueid", chan.uniqueid),
+        ("version", sim.config.version), ("callerid", chan.cid_num or "unknown"),
+        ("calleridname", chan.cid_name or "unknown"), ("callingpres", "0"), ("callingani2", "0"),
+        ("callington", "0"), ("callingtns", "0"), ("dnid", chan.dnid or "unknown"), ("rdnis", "unknown"),
+        ("context", chan.context), ("extension", chan.exten), ("priority", str(chan.priority)),
+        ("enhanced", "0.0"), ("accountcode", chan.accountcode), ("threadid", str(140000000000000 + id(chan) % 10**12)),
+    ]
+    env += [(f"arg_{i}", a) for i, a in enumerate(args, 1)]
+    return [f"agi_{k}: {v}\n" for k, v in env] + ["\n"]
+
+
+class AgiSession:
+    """One FastAGI connection for one AGI() application run."""
+
+    def __init__(self, sim: "Simulator", chan: Channel, url: str, args: list[str]) -> None:
+        self.sim, self.chan, self.url, self.args = sim, chan, url, args
+        self.hangup_sent = False
+
+    async def run(self) -> str:
+        """Run the session; returns AGISTATUS (SUCCESS, FAILURE, HANGUP)."""
+        parsed = urlparse(self.url)
+        try:
+            async with self.sim.sched.io():
+                reader, writer = await asyncio.open_connection(parsed.hostname or "127.0.0.1", parsed.port or 4573)
+        except OSError as exc:
+            log.warning("FastAGI %s unreachable: %s", self.url, exc)
+            return "FAILURE"
+        try:
+            writer.write("".join(env_lines(self.sim, self.chan, self.url, self.args)).encode())
+            while True:
+                async with self.sim.sched.io():
+                    raw = await reader.readline()
+                if not raw:
+                    break
+                reply = await self.handle(raw.decode("utf-8", errors="replace").rstrip("\r\n"))
+                if self.dead and not self.hangup_sent:
+                    self.hangup_sent = True
+                    writer.write(b"HANGUP\n")
+                writer.write(reply.encode("utf-8"))
+                async with self.sim.sched.io():
+                    await writer.drain()
+        except (ConnectionError, OSError):
+            pass
+        finally:
+            writer.close()
+        return "HANGUP" if self.dead else "SUCCESS"
+
+    @property
+    def dead(self) -> bool:
+        """The channel was hung up (softhangup pending) or is gone."""
+        return self.chan.hungup or self.chan.variables.get("__SOFTHANGUP") == "1"
+
+    async def handle(self, line: str) -> str:
+        """Execute one AGI command line and return its reply line(s)."""
+        try:
+            argv = shlex.split(line)
+        except ValueError:
+            argv = line.split()
+        if not argv:
+            return INVALID
+        name, rest = _match(argv)
+        if name is None:
+            return INVALID
+        if self.dead and not DEAD_OK.get(name, False):
+            if name == "STREAM FILE" or name == "GET DATA" or name in DEAD_OK or name in _HANDLERS:
+                return DEAD
+            return INVALID
+        handler = _HANDLERS[name]
+        return await handler(self, rest)
+
+    # -- media ------------------------------------------------------------------------
+    def prompt_samples(self, name: str) -> int | None:
+        """Length of a prompt in samples (None if the sound file does not exist)."""
+        secs = self.sim.config.prompt_seconds.get(name)
+        return None if secs is None else int(round(secs * RATE))
+
+    async def play(self, samples: int, escape: str) -> tuple[str | None, int]:
+        """Play for `samples`; stop early on an escape digit or a hang-up."""
+        party = self.chan.party
+        collector = DigitWaiter(self.sim, self.chan, escape)
+        start = self.sim.now
+        result = await collector.wait(samples / RATE)
+        elapsed = self.sim.now - start
+        pos = min(samples, int(math.ceil(elapsed * RATE / FRAME)) * FRAME) if result is not True else samples
+        del party
+        return (None if result is True else result), pos
+
+
+class DigitWaiter:
+    """Waits for one DTMF digit among `accept` or a timeout, in simulated time."""
+
+    def __init__(self, sim: "Simulator", chan: Channel, accept: str) -> None:
+        self.sim, self.chan, self.accept = sim, chan, accept
+
+    async def wait(self, seconds: float) -> str | bool | None:
+        """A digit, True on timeout, None on hang-up."""
+        if self.sim.channels.get(self.chan.name) is None or self.chan.variables.get("__SOFTHANGUP") == "1":
+            return None
+        fut = asyncio.get_running_loop().create_future()
+        timer = self.sim.sched.call_later(seconds, _set, fut, True)
+        waiters = self.chan.__dict__.setdefault("_dtmf_waiters", [])
+        entry = (self.accept, fut)
+        waiters.append(entry)
+        party = self.chan.party
+        if party is not None and hasattr(party, "on_collect"):
+            party.on_collect(self.sim, self.chan)
+        try:
+            return await fut
+        finally:
+            timer.cancel()
+            if entry in waiters:
+                waiters.remove(entry)
+
+
+def deliver_digit(chan: Channel, digit: str) -> None:
+    """A DTMF digit arrived on the channel: wake whoever collects it."""
+    for accept, fut in list(chan.__dict__.get("_dtmf_waiters", [])):
+        if digit in accept and not fut.done():
+            fut.set_result(digit)
+            return
+
+
+def deliver_hangup(chan: Channel) -> None:
+    """The far end hung up: every collector returns None."""
+    for _, fut in list(chan.__dict__.get("_dtmf_waiters", [])):
+        if not fut.done():
+            fut.set_result(None)
+
+
+def _set(fut: asyncio.Future, value: object) -> None:
+    if not fut.done():
+        fut.set_result(value)
+
+
+def _match(argv: list[str]) -> tuple[str | None, list[str]]:
+    upper = [a.upper() for a in argv]
+    for n in (3, 2, 1):
+        key = " ".join(upper[:n])
+        if key in _HANDLERS:
+            return key, argv[n:]
+    return None, argv
+
+
+async def _answer(s: AgiSession, argv: list[str]) -> str:
+    if s.chan.state != UP:
+        s.sim.set_state(s.chan, UP)
+    return "200 result=0\n"
+
+
+async def _stream_file(s: AgiSession, argv: list[str]) -> str:
+    if not argv:
+        return "520 Invalid command syntax.  Proper usage follows:\n"
+    samples = s.prompt_samples(argv[0])
+    if samples is None:
+        log.warning("pbxsim: no prompt %s (STREAM FILE)", argv[0])
+        return "200 result=-1 endpos=0\n"
+    digit, pos = await s.play(samples, argv[1] if len(argv) > 1 else "")
+    if digit is None and s.dead:
+        return f"200 result=-1 endpos={pos}\n"
+    return f"200 result={ord(digit) if digit else 0} endpos={pos}\n"
+
+
+async def _get_data(s: AgiSession, argv: list[str]) -> str:
+    if not argv:
+        return "520 Invalid command syntax.  Proper usage follows:\n"
+    timeout = int(argv[1]) / 1000 if len(argv) > 1 and argv[1].isdigit() and int(argv[1]) > 0 else 6.0
+    maxdigits = int(argv[2]) if len(argv) > 2 and argv[2].isdigit() else 1024
+    samples = s.prompt_samples(argv[0]) or 0
+    digits = ""
+    if samples:
+        got, _ = await s.play(samples, "0123456789*#")
+        if got is None and s.dead:
+            return "200 result=-1\n"
+        if got:
+            digits = got
+    while len(digits) < maxdigits and not digits.endswith("#"):
+        got = await DigitWaiter(s.sim, s.chan, "0123456789*#").wait(timeout)
+        if got is None:
+            return "200 result=-1\n"
+        if got is True:
+            return f"200 result={digits} (timeout)\n"
+        digits += got
+    return f"200 result={digits.rstrip('#')}\n"
+
+
+async def _set_variable(s: AgiSession, argv: list[str]) -> str:
+    if len(argv) < 2:
+        return "520 Invalid command syntax.  Proper usage follows:\n"
+    try:
+        s.chan.variables[check_value(argv[0])] = check_value(argv[1])
+    except WireError:
+        return "520 Invalid command syntax.  Proper usage follows:\n"
+    return "200 result=1\n"
+
+
+async def _get_variable(s: AgiSession, argv: list[str]) -> str:
+    if not argv:
+        return "520 Invalid command syntax.  Proper usage follows:\n"
+    value = s.chan.variables.get(argv[0])
+    return "200 result=0\n" if value is None else f"200 result=1 ({value})\n"
+
+
+async def _verbose(s: AgiSession, argv: list[str]) -> str:
+    return "200 result=1\n"
+
+
+async def _noop(s: AgiSession, argv: list[str]) -> str:
+    return "200 result=0\n"
+
+
+async def _hangup(s: AgiSession, argv: list[str]) -> str:
+    s.chan.variables["__SOFTHANGUP"] = "1"
+    return "200 result=1\n"
+
+
+async def _channel_status(s: AgiSession, argv: list[str]) -> str:
+    return f"200 result={s.chan.state}\n" if not s.dead else "200 result=-1\n"
+
+
+async def _wait_for_digit(s: AgiSession, argv: list[str]) -> str:
+    ms = int(argv[0]) if argv and argv[0].lstrip("-").isdigit() else -1
+    got = await DigitWaiter(s.sim, s.chan, "0123456789*#").wait(ms / 1000 if ms >= 0 else 86400)
+    if got is None:
+        return "200 result=-1\n"
+    return "200 result=0\n" if got is True else f"200 result={ord(got)}\n"
+
+
+_HANDLERS = {
+    "ANSWER": _answer, "STREAM FILE": _stream_file, "GET DATA": _get_data, "SET VARIABLE": _set_variable,
+    "GET VARIABLE": _get_variable, "GET FULL VARIABLE": _get_variable, "VERBOSE": _verbose, "NOOP": _noop,
+    "HANGUP": _hangup, "CHANNEL STATUS": _channel_status, "WAIT FOR DIGIT": _wait_for_digit,
+}

@@ -1,0 +1,260 @@
+"""Channel actions: CoreShowChannels, Status, Redirect, Originate, Hangup, Setvar/Getvar,
+MixMonitor/StopMixMonitor, BlindTransfer, Atxfer (main/manager.c, manager_channels.c,
+app_mixmonitor.c, main/bridge.c)."""
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from . import calls
+from . import events as ev
+from .ami_actions import error, is_int, list_item, parse_bool, send_list, success
+from .wire import Headers, get, get_all
+
+if TYPE_CHECKING:
+    from .ami_server import AmiSession
+
+
+def _duration(seconds: int) -> str:
+    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
+async def core_show_channels(s: "AmiSession", h: Headers) -> None:
+    """CoreShowChannels: one CoreShowChannel per channel (ActionID first), then Complete."""
+    sim = s.server.sim
+    items = []
+    for c in sim.channels.values():
+        items.append(list_item(h, "CoreShowChannel", [
+            *ev.chan_block(c.snapshot()), ("Application", c.application), ("ApplicationData", c.app_data),
+            ("Duration", _duration(int(sim.now) - int(c.created))),
+            ("BridgeId", c.bridge.uniqueid if c.bridge else "")], aid_first=True))
+    send_list(s, h, "Channels will follow", items, "CoreShowChannelsComplete")
+
+
+async def status(s: "AmiSession", h: Headers) -> None:
+    """Status (all channels or one, with Variables)."""
+    sim = s.server.sim
+    name = get(h, "Channel")
+    chans = list(sim.channels.values())
+    if name:
+        chan = sim.find_channel(name)
+        if chan is None:
+            error(s, h, "No such channel")
+            return
+        chans = [chan]
+    wanted = [v.strip() for v in get(h, "Variables").split(",") if v.strip()]
+    items = []
+    for c in chans:
+        body = [("Privilege", "Call"), *ev.chan_block(c.snapshot()), ("Type", c.tech), ("DNID", c.dnid),
+                ("EffectiveConnectedLineNum", c.conn_num or "<unknown>"),
+                ("EffectiveConnectedLineName", c.conn_name or "<unknown>"), ("TimeToHangup", "0"),
+                ("BridgeID", c.bridge.uniqueid if c.bridge else ""), ("Application", c.application),
+                ("Data", c.app_data), ("Nativeformats", "(ulaw)"), ("Readformat", "ulaw"), ("Readtrans", ""),
+                ("Writeformat", "ulaw"), ("Writetrans", ""), ("Callgroup", "0"), ("Pickupgroup", "0"),
+                ("Seconds", str(int(sim.now) - int(c.created)))]
+        body += [("Variable", f"{v}={c.variables.get(v, '')}") for v in wanted]
+        items.append(list_item(h, "Status", body))
+    send_list(s, h, "Channel status will follow", items, "StatusComplete", extra=[("Items", str(len(items)))])
+
+
+async def redirect(s: "AmiSession", h: Headers) -> None:
+    """Redirect (Channel, ExtraChannel, Context, Exten, Priority)."""
+    sim = s.server.sim
+    name, ctx, exten, prio = get(h, "Channel"), get(h, "Context"), get(h, "Exten"), get(h, "Priority")
+    if not name:
+        error(s, h, "Channel not specified")
+        return
+    if not prio or not is_int(prio):
+        error(s, h, "Invalid priority")
+        return
+    chan = sim.find_channel(name)
+    if chan is None:
+        error(s, h, f"Channel does not exist: {name}")
+        return
+    extra_name = get(h, "ExtraChannel")
+    extra = sim.find_channel(extra_name) if extra_name else None
+    if extra_name and extra is None:
+        error(s, h, f"ExtraChannel does not exist: {extra_name}")
+        return
+    if ctx not in sim.dialplan:
+        error(s, h, "Redirect failed")
+        return
+    success(s, h, "Redirect successful" if extra is None else "Dual Redirect successful")
+    calls.redirect(sim, chan, ctx, exten, int(prio))
+    if extra is not None:
+        calls.redirect(sim, extra, get(h, "ExtraContext") or ctx, get(h, "ExtraExten") or exten,
+                       int(get(h, "ExtraPriority") or prio))
+
+
+async def originate(s: "AmiSession", h: Headers) -> None:
+    """Originate (async into Context/Exten/Priority); OriginateResponse follows."""
+    from .dial import originate as do_originate
+
+    sim = s.server.sim
+    chan, ctx, exten, prio = get(h, "Channel"), get(h, "Context"), get(h, "Exten"), get(h, "Priority") or "1"
+    if not chan or "/" not in chan:
+        error(s, h, "Channel not specified" if not chan else "Invalid channel")
+        return
+    if get(h, "Application"):
+        error(s, h, "Originate with Application is not supported by pbxsim; use Context/Exten")
+        return
+    if not is_int(prio):
+        error(s, h, "Invalid priority")
+        return
+    timeout_ms = get(h, "Timeout") or "30000"
+    if not is_int(timeout_ms) or int(timeout_ms) <= 0:
+        error(s, h, "Invalid timeout")
+        return
+    cid = _parse_callerid(get(h, "CallerID"))
+    variables = {}
+    for raw in get_all(h, "Variable"):
+        for pair in raw.split(","):
+            k, _, v = pair.partition("=")
+            if k:
+                variables[k.strip()] = v
+    if not parse_bool(get(h, "Async")):
+        error(s, h, "pbxsim supports Async: true Originate only")
+        return
+    success(s, h, "Originate successfully queued")
+    do_originate(sim, get(h, "ActionID"), chan, ctx, exten, int(prio), cid, int(timeout_ms) / 1000, variables)
+
+
+def _parse_callerid(text: str) -> tuple[str, str] | None:
+    """`"Name" <num>` / `Name <num>` / `num` (ast_callerid_parse)."""
+    if not text:
+        return None
+    m = re.fullmatch(r'\s*"?([^"<]*?)"?\s*<([^>]*)>\s*', text)
+    if m:
+        return m.group(2), m.group(1)
+    return text.strip(), ""
+
+
+async def hangup(s: "AmiSession", h: Headers) -> None:
+    """Hangup (Channel exact name or /regex/, Cause)."""
+    sim = s.server.sim
+    name, cause = get(h, "Channel"), get(h, "Cause") or "16"
+    if not name:
+        error(s, h, "No channel specified")
+        return
+    if not is_int(cause):
+        error(s, h, "Invalid cause")
+        return
+    if name.startswith("/") and name.endswith("/") and len(name) > 1:
+        try:
+            rx = re.compile(name[1:-1])
+        except re.error:
+            error(s, h, "Invalid regex")
+            return
+        targets = [c for c in list(sim.channels.values()) if rx.search(c.name)]
+        success(s, h, "Channels hung up will follow", ("EventList", "start"))
+        for c in targets:
+            calls.hangup(sim, c, int(cause))
+        return
+    chan = sim.find_channel(name)
+    if chan is None:
+        error(s, h, "No such channel")
+        return
+    success(s, h, "Channel Hungup")
+    calls.hangup(sim, chan, int(cause))
+
+
+async def setvar(s: "AmiSession", h: Headers) -> None:
+    """Setvar (Channel optional, Variable, Value)."""
+    sim = s.server.sim
+    var, name = get(h, "Variable"), get(h, "Channel")
+    if not var:
+        error(s, h, "No variable specified")
+        return
+    chan = sim.find_channel(name) if name else None
+    if name and chan is None:
+        error(s, h, "No such channel")
+        return
+    (chan.variables if chan else sim.globals)[var] = get(h, "Value")
+    success(s, h, "Variable Set")
+
+
+async def getvar(s: "AmiSession", h: Headers) -> None:
+    """Getvar (Channel optional, Variable)."""
+    sim = s.server.sim
+    var, name = get(h, "Variable"), get(h, "Channel")
+    if not var:
+        error(s, h, "No variable specified")
+        return
+    chan = sim.find_channel(name) if name else None
+    if name and chan is None:
+        error(s, h, "No such channel")
+        return
+    value = (chan.variables if chan else sim.globals).get(var, "")
+    success(s, h, None, ("Variable", var), ("Value", value))
+
+
+async def mixmonitor(s: "AmiSession", h: Headers) -> None:
+    """MixMonitor (Channel, File, Options with r()/t()): bare Success, MixMonitorStart."""
+    from .recorder import start_recording
+
+    sim = s.server.sim
+    name = get(h, "Channel")
+    if not name:
+        error(s, h, "No channel specified")
+        return
+    chan = sim.find_channel(name)
+    if chan is None:
+        error(s, h, "No such channel")
+        return
+    if not get(h, "File"):
+        error(s, h, "No file specified")  # pbxsim requires a file; Asterisk would invent one
+        return
+    s.send([("Response", "Success"), *([("ActionID", get(h, "ActionID"))] if get(h, "ActionID") else [])])
+    start_recording(sim, chan, get(h, "File"), get(h, "Options"))
+
+
+async def stop_mixmonitor(s: "AmiSession", h: Headers) -> None:
+    """StopMixMonitor (Channel): bare Success, MixMonitorStop."""
+    from .recorder import stop_recording
+
+    sim = s.server.sim
+    chan = sim.find_channel(get(h, "Channel"))
+    if chan is None:
+        error(s, h, "No such channel")
+        return
+    if not stop_recording(sim, chan):
+        error(s, h, "Could not stop MixMonitor")
+        return
+    s.send([("Response", "Success"), *([("ActionID", get(h, "ActionID"))] if get(h, "ActionID") else [])])
+
+
+async def blind_transfer(s: "AmiSession", h: Headers) -> None:
+    """BlindTransfer (Channel, Context, Exten): the channel's peer goes to Context/Exten."""
+    from .transfer import blind_transfer as do_transfer
+
+    sim = s.server.sim
+    name, ctx, exten = get(h, "Channel"), get(h, "Context"), get(h, "Exten")
+    chan = sim.find_channel(name) if name else None
+    if chan is None:
+        error(s, h, "No channel specified" if not name else "No such channel")
+        return
+    if not exten:
+        error(s, h, "No extension specified")
+        return
+    if chan.bridge is None:
+        error(s, h, "Transfer failed")
+        return
+    success(s, h, "Transfer succeeded")
+    do_transfer(sim, chan, ctx or chan.context, exten)
+
+
+async def atxfer(s: "AmiSession", h: Headers) -> None:
+    """Atxfer: queue the features.conf atxfer code + digits as DTMF (manager.c action_atxfer)."""
+    sim = s.server.sim
+    name, exten = get(h, "Channel"), get(h, "Exten")
+    if not name:
+        error(s, h, "No channel specified")
+        return
+    if not exten:
+        error(s, h, "No extension specified")
+        return
+    chan = sim.find_channel(name)
+    if chan is None:
+        error(s, h, f"Channel specified does not exist: {name}")
+        return
+    success(s, h, "Atxfer successfully queued")

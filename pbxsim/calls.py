@@ -1,0 +1,162 @@
+"""Call control: inbound calls, far-end hang-ups, bridged-call completion, Redirect."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from . import events as ev
+from . import queue_calls
+from .agi import deliver_digit
+from .dialplan import finish, interrupt, run_pbx
+from .model import RING, Channel
+
+if TYPE_CHECKING:
+    from .core import Simulator
+
+
+def inbound(sim: "Simulator", number: str, name: str, did: str = "12348", trunk: str = "caller",
+            party: object | None = None) -> Channel:
+    """A carrier call arrives on the trunk endpoint and enters `from-carrier`."""
+    chan = sim.new_channel(trunk, state=RING, context="from-carrier", exten=did, cid_num=number, cid_name=name)
+    chan.dnid = did
+    chan.party = party
+    sim.spawn(run_pbx(sim, chan))
+    return chan
+
+
+def dtmf(sim: "Simulator", chan: Channel, digit: str, duration_ms: int = 160) -> None:
+    """A digit from the far end (SIP INFO): DTMFEnd only, as the traces show."""
+    if chan.hungup:
+        return
+    sim.emit(ev.channel_event("DTMFEnd", chan, ("Digit", digit), ("DurationMs", str(duration_ms)),
+                              ("Direction", "Received")))
+    deliver_digit(chan, digit)
+
+
+def remote_hangup(sim: "Simulator", chan: Channel) -> None:
+    """The party on `chan` hung up (BYE / CANCEL)."""
+    if chan.hungup or chan.variables.get("__SOFTHANGUP") == "1":
+        return
+    eng = sim.queues
+    if chan.name in eng.bridged:
+        end_bridged(sim, chan)
+        return
+    if chan.bridge is not None:
+        _end_plain_bridge(sim, chan)
+        return
+    sim.hangup_request(chan)
+    chan.variables["__SOFTHANGUP"] = "1"
+    chan.hangup_cause = 0
+    pending = queue_calls.abandon(eng, chan)
+    if pending or chan.application == "Queue":
+        sim.soft_hangup(chan, 16)
+        for att in pending:
+            sim.destroy(att.chan, 0)
+        sim.destroy(chan, 0)
+        for att in pending:
+            sim.refresh_endpoint(att.chan.endpoint)
+        sim.refresh_endpoint(chan.endpoint)
+        return
+    ring = chan.__dict__.get("_ringing_dial")
+    if ring is not None:
+        ring(chan)
+        return
+    interrupt(chan)
+
+
+def end_bridged(sim: "Simulator", hanging: Channel, reason: str | None = None, transfer: bool = False) -> None:
+    """A queue call ends (app_queue AgentComplete; bridge teardown in the traces' order)."""
+    eng = sim.queues
+    entry, att, t0 = eng.bridged.pop(hanging.name)
+    caller, seat, q, m = entry.chan, att.chan, entry.queue, att.member
+    eng.bridged.pop(caller.name if hanging is seat else seat.name, None)
+    if not transfer:
+        sim.hangup_request(hanging)
+    why = reason or ("caller" if hanging is caller else "agent")
+    sim.emit(ev.dial_event("AgentComplete", caller.snapshot(), seat.snapshot(), ("Queue", q.name),
+                           ("Interface", m.interface), ("MemberName", m.name),
+                           ("HoldTime", str(int(t0) - int(entry.joined))),
+                           ("TalkTime", str(int(sim.now) - int(t0))), ("Reason", why)))
+    m.calls += 1
+    m.last_call = int(sim.now)
+    m.in_call = False
+    q.completed += 1
+    q.talktime = (q.talktime * 3 + int(sim.now) - int(t0)) >> 2  # app_queue.c update_queue
+    if transfer:
+        return
+    br = caller.bridge
+    if hanging is caller:
+        sim.leave_bridge(caller)
+        finish(sim, caller, 16)
+        sim.leave_bridge(seat)
+        if br is not None:
+            sim.destroy_bridge(br)
+        sim.destroy(seat, 16)
+        sim.refresh_endpoint(seat.endpoint)
+    else:
+        sim.leave_bridge(seat)
+        sim.leave_bridge(caller)
+        sim.soft_hangup(caller, 16)
+        sim.destroy(seat, 16)
+        sim.destroy(caller, 16)
+        sim.refresh_endpoint(seat.endpoint)
+        sim.refresh_endpoint(caller.endpoint)
+        if br is not None:
+            sim.destroy_bridge(br)
+    _bridge_done(caller)
+
+
+def _end_plain_bridge(sim: "Simulator", hanging: Channel) -> None:
+    """A Dial()/Originate bridge ends: the other party is hung up too."""
+    other = sim.peer(hanging)
+    br = hanging.bridge
+    sim.hangup_request(hanging)
+    sim.leave_bridge(hanging)
+    finish(sim, hanging, 16)
+    if other is not None:
+        sim.leave_bridge(other)
+        if br is not None:
+            sim.destroy_bridge(br)
+        other.hangup_cause = 16
+        _bridge_done(other)
+        if other.__dict__.get("_pbx") is None:
+            finish(sim, other, 16)
+    elif br is not None:
+        sim.destroy_bridge(br)
+    _bridge_done(hanging)
+
+
+def _bridge_done(chan: Channel) -> None:
+    fut = chan.__dict__.get("_bridge_done")
+    if fut is not None and not fut.done():
+        fut.set_result(None)
+
+
+def hangup(sim: "Simulator", chan: Channel, cause: int = 16) -> None:
+    """AMI Hangup / local hang-up of a channel (ast_softhangup then the PBX thread ends)."""
+    if chan.name in sim.queues.bridged:
+        end_bridged(sim, chan, reason="agent" if chan.application == "AppQueue" else "caller")
+        return
+    if chan.bridge is not None:
+        _end_plain_bridge(sim, chan)
+        return
+    chan.hangup_cause = cause
+    pending = queue_calls.abandon(sim.queues, chan)
+    for att in pending:
+        sim.destroy(att.chan, 0)
+        sim.refresh_endpoint(att.chan.endpoint)
+    chan.variables["__SOFTHANGUP"] = "1"
+    if chan.__dict__.get("_pbx") is False or pending or chan.application == "AppQueue":
+        finish(sim, chan, cause)
+        return
+    interrupt(chan)
+
+
+def redirect(sim: "Simulator", chan: Channel, context: str, exten: str, priority: int) -> None:
+    """Move a channel to another dialplan location (AMI Redirect, ast_async_goto)."""
+    chan.context, chan.exten, chan.priority = context, exten, priority
+    chan.__dict__["_redirected"] = True
+    pending = queue_calls.abandon(sim.queues, chan, hangup=False)
+    for att in pending:
+        sim.destroy(att.chan, 0)
+        sim.refresh_endpoint(att.chan.endpoint)
+    interrupt(chan)

@@ -1,0 +1,226 @@
+"""The simulated PBX: channels, device states, bridges and the event stream (no sockets here)."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from dataclasses import dataclass, field
+from typing import Callable
+
+from . import events as ev
+from .model import DOWN, RING, RINGING, UP, Bridge, Channel, IdAllocator
+from .queues import QueueConfig
+from .scheduler import Scheduler
+from .wire import Headers
+
+log = logging.getLogger(__name__)
+
+Listener = Callable[[Headers], None]
+
+
+@dataclass
+class Endpoint:
+    """A PJSIP endpoint: registration (contact) and its caller id."""
+
+    name: str
+    cid_num: str = ""
+    cid_name: str = ""
+    registered: bool = True
+    context: str = "from-seats"
+    behaviour: object | None = None  # parties.SeatScript
+
+
+@dataclass
+class PbxConfig:
+    """What the simulated Asterisk is configured with (dialplan knobs, queues, endpoints)."""
+
+    fastagi_url: str | None = "agi://127.0.0.1:4573"
+    queue_timeout: int = 60
+    queues: list[QueueConfig] = field(default_factory=list)
+    endpoints: list[Endpoint] = field(default_factory=list)
+    prompt_seconds: dict[str, float] = field(default_factory=dict)
+    recordings_dir: str = "var/recordings"
+    version: str = "22.11.0-rc1"
+    handoff_number: str = "12345"
+    seed: int = 0
+
+
+class Simulator:
+    """An Asterisk 22 as the rest of the system sees it, driven by a Scheduler."""
+
+    def __init__(self, config: PbxConfig, sched: Scheduler) -> None:
+        from .queue_engine import QueueEngine
+
+        self.config = config
+        self.sched = sched
+        self.ids = IdAllocator(config.seed)
+        self.rng = random.Random(config.seed)
+        self.boot_time = int(sched.now) - 1
+        self.channels: dict[str, Channel] = {}
+        self.endpoints: dict[str, Endpoint] = {e.name: e for e in config.endpoints}
+        self.devstate: dict[str, str] = {}
+        self.listeners: list[Listener] = []
+        self.queues = QueueEngine(self)
+        self.tasks: set[asyncio.Task] = set()
+        self.event_count = 0
+        self.recorders: dict[str, object] = {}
+        self._held: list[Headers] | None = None
+        self.globals: dict[str, str] = {}
+        from .dialplan import build_dialplan
+
+        self.dialplan = build_dialplan(config.fastagi_url, config.queue_timeout, config.handoff_number)
+        for q in config.queues:
+            self.queues.add_queue(q)
+
+    # -- event stream ------------------------------------------------------------------
+    @property
+    def now(self) -> float:
+        """Current simulated epoch time."""
+        return self.sched.now
+
+    def emit(self, headers: Headers) -> None:
+        """Publish one event to every listener (AMI sessions)."""
+        if self._held is not None:
+            self._held.append(headers)
+            return
+        self.event_count += 1
+        for fn in list(self.listeners):
+            fn(headers)
+
+    def hold_events(self) -> None:
+        """Buffer events raised while an action runs (its response goes out first)."""
+        self._held = []
+
+    def release_events(self) -> None:
+        """Publish the buffered events in order."""
+        held, self._held = self._held or [], None
+        for h in held:
+            self.emit(h)
+
+    def set_device(self, device: str, state: str) -> None:
+        """Cache a device state; DeviceStateChange only when it changes (main/devicestate.c)."""
+        if self.devstate.get(device) == state:
+            return
+        self.devstate[device] = state
+        self.emit(ev.device_state(device, state))
+        self.queues.device_changed(device, state)
+
+    def endpoint_state(self, device: str) -> str:
+        """Aggregate device state of `PJSIP/<endpoint>` from its channels (chan_pjsip devicestate)."""
+        name = device.split("/", 1)[1] if "/" in device else device
+        ep = self.endpoints.get(name)
+        chans = [c for c in self.channels.values() if c.endpoint == name and not c.hungup]
+        if any(c.variables.get("__HOLD") == "1" for c in chans):
+            return "ONHOLD"
+        if any(c.state == UP for c in chans):
+            return "INUSE"
+        if any(c.state == RINGING for c in chans):
+            return "RINGING"
+        if chans:
+            return "INUSE"
+        if ep is None or not ep.registered:
+            return "UNAVAILABLE"
+        return "NOT_INUSE"
+
+    def refresh_endpoint(self, endpoint: str) -> None:
+        """Recompute and publish the device state of an endpoint."""
+        self.set_device(f"PJSIP/{endpoint}", self.endpoint_state(f"PJSIP/{endpoint}"))
+
+    def spawn(self, coro) -> asyncio.Task:
+        """Run a channel's dialplan (or another process) as a task owned by the simulator."""
+        task = asyncio.get_running_loop().create_task(coro)
+        self.tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task) -> None:
+        self.tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("pbxsim process failed", exc_info=task.exception())
+
+    # -- channels ----------------------------------------------------------------------
+    def new_channel(self, endpoint: str, *, state: int = DOWN, context: str, exten: str = "s",
+                    cid_num: str = "", cid_name: str = "", linkedid: str | None = None,
+                    tech: str = "PJSIP") -> Channel:
+        """Allocate a channel (`PJSIP/<endpoint>-<8 hex>`) and emit Newchannel."""
+        uid = self.ids.uniqueid(self.now)
+        chan = Channel(name=f"{tech}/{endpoint}-{self.ids.channel_suffix()}", uniqueid=uid,
+                       linkedid=linkedid or uid, created=self.now, endpoint=endpoint, state=state,
+                       cid_num=cid_num, cid_name=cid_name, context=context, exten=exten)
+        self.channels[chan.name] = chan
+        self.emit(ev.channel_event("Newchannel", chan))
+        return chan
+
+    def set_state(self, chan: Channel, state: int) -> None:
+        """Change a channel's state and emit Newstate."""
+        chan.state = state
+        self.emit(ev.channel_event("Newstate", chan))
+
+    def set_connected(self, chan: Channel, num: str, name: str) -> None:
+        """Update connected line and emit NewConnectedLine."""
+        chan.conn_num, chan.conn_name = num, name
+        self.emit(ev.channel_event("NewConnectedLine", chan))
+
+    def find_channel(self, name: str) -> Channel | None:
+        """A live channel by exact name."""
+        chan = self.channels.get(name)
+        return chan if chan is not None and not chan.hungup else None
+
+    def destroy(self, chan: Channel, cause: int) -> None:
+        """Emit Hangup and forget the channel (main/channel.c ast_hangup)."""
+        if chan.hungup:
+            return
+        chan.hungup = True
+        chan.hangup_cause = cause
+        self.emit(ev.hangup(chan, cause))
+        self.channels.pop(chan.name, None)
+        for fn in chan.on_hangup:
+            fn(chan)
+        rec = self.recorders.pop(chan.name, None)
+        if rec is not None:
+            rec.finish(self.now)  # type: ignore[attr-defined]
+
+    def hangup_request(self, chan: Channel, cause: int | None = None) -> None:
+        """HangupRequest as chan_pjsip queues it when the far end hangs up (BYE)."""
+        extra = () if cause is None else (("Cause", str(cause)),)
+        self.emit(ev.channel_event("HangupRequest", chan, *extra))
+
+    def soft_hangup(self, chan: Channel, cause: int = 16) -> None:
+        """SoftHangupRequest (main/channel.c ast_softhangup)."""
+        self.emit(ev.channel_event("SoftHangupRequest", chan, ("Cause", str(cause))))
+
+    # -- bridges -----------------------------------------------------------------------
+    def bridge(self, first: Channel, second: Channel) -> Bridge:
+        """Create a basic bridge and put both channels in it (BridgeCreate, BridgeEnter ×2)."""
+        br = Bridge(uniqueid=self.ids.bridge_id())
+        self.emit(ev.bridge_event("BridgeCreate", br))
+        for chan in (first, second):
+            br.channels.append(chan)
+            chan.bridge = br
+            self.emit(ev.bridge_event("BridgeEnter", br, chan))
+        return br
+
+    def leave_bridge(self, chan: Channel) -> None:
+        """Take a channel out of its bridge (BridgeLeave); destroy the bridge when empty."""
+        br = chan.bridge
+        if br is None:
+            return
+        br.channels.remove(chan)
+        chan.bridge = None
+        self.emit(ev.bridge_event("BridgeLeave", br, chan))
+
+    def destroy_bridge(self, br: Bridge) -> None:
+        """BridgeDestroy."""
+        self.emit(ev.bridge_event("BridgeDestroy", br, count=0))
+
+    def peer(self, chan: Channel) -> Channel | None:
+        """The other channel of a two-party bridge."""
+        if chan.bridge is None:
+            return None
+        others = [c for c in chan.bridge.channels if c is not chan]
+        return others[0] if others else None
+
+    # -- status --------------------------------------------------------------------------
+    def uptime(self) -> int:
+        """Seconds since the simulated Asterisk started."""
+        return int(self.now) - self.boot_time

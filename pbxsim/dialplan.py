@@ -1,0 +1,208 @@
+"""The 12348 dialplan (docs/architecture.md, traces' extensions.conf) and its applications."""
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import TYPE_CHECKING
+
+from . import queue_calls
+from .agi import AgiSession, deliver_hangup
+from .model import UP, Channel
+
+if TYPE_CHECKING:
+    from .core import Simulator
+
+Step = tuple[str, str]
+
+
+def build_dialplan(fastagi: str | None, queue_timeout: int, handoff: str = "12345") -> dict[str, dict[str, list[Step]]]:
+    """Contexts → extension pattern → priorities, mirroring asterisk-config's extensions.conf."""
+    agi = (fastagi or "").rstrip("/")
+    ivr = [("AGI", f"{agi}/ivr")] if fastagi else [("Set", "HOTLINE_ACTION=queue")]
+    after = [("AGI", f"{agi}/after-queue")] if fastagi else [("NoOp", "after-queue")]
+    return {
+        "from-carrier": {
+            "_X.": [("Answer", ""), *ivr, ("Queue", f"${{HOTLINE_QUEUE}},rt,,,{queue_timeout}"), *after, ("Hangup", "")],
+        },
+        "queue-overflow": {
+            "_X.": [("Queue", f"q-${{EXTEN}}-${{HOTLINE_SKILL}},rt,,,{queue_timeout}"), *after, ("Hangup", "")],
+        },
+        "callback": {"_X.": [("Dial", "PJSIP/caller/${EXTEN},30"), ("Hangup", "")]},
+        handoff and "handoff-12345": {handoff: [("Answer", ""), ("Playback", "hotline/handoff-12345"), ("Wait", "60"), ("Hangup", "")]},
+        "seat-transfer": {"_X.": [("Dial", "PJSIP/seat${EXTEN},20"), ("Hangup", "")]},
+        "survey": {"s": [("AGI", f"{agi}/survey") if fastagi else ("NoOp", "survey"), ("Hangup", "")]},
+        "from-seats": {"_X.": [("Hangup", "")]},
+    }
+
+
+def match(pattern: str, exten: str) -> bool:
+    """Asterisk extension pattern match (_X, _Z, _N, _., _!, [..])."""
+    if not pattern.startswith("_"):
+        return pattern == exten
+    rx = ""
+    body = pattern[1:]
+    i = 0
+    while i < len(body):
+        c = body[i]
+        if c == "X":
+            rx += "[0-9]"
+        elif c == "Z":
+            rx += "[1-9]"
+        elif c == "N":
+            rx += "[2-9]"
+        elif c == ".":
+            rx += ".+"
+        elif c == "!":
+            rx += ".*"
+        elif c == "[":
+            j = body.index("]", i)
+            rx += body[i:j + 1]
+            i = j
+        else:
+            rx += re.escape(c)
+        i += 1
+    return re.fullmatch(rx, exten) is not None
+
+
+def substitute(sim: "Simulator", chan: Channel, text: str) -> str:
+    """${VAR} and ${EXTEN} expansion."""
+    def repl(m: re.Match) -> str:
+        name = m.group(1)
+        if name == "EXTEN":
+            return chan.exten
+        if name == "CALLERID(num)":
+            return chan.cid_num
+        return chan.variables.get(name, "")
+    return re.sub(r"\$\{([^}]+)\}", repl, text)
+
+
+def lookup(sim: "Simulator", chan: Channel) -> Step | None:
+    """The application at the channel's context/exten/priority."""
+    ctx = sim.dialplan.get(chan.context, {})
+    steps = ctx.get(chan.exten)
+    if steps is None:
+        for pattern, cand in ctx.items():
+            if match(pattern, chan.exten):
+                steps = cand
+                break
+    if steps is None or not 1 <= chan.priority <= len(steps):
+        return None
+    return steps[chan.priority - 1]
+
+
+async def run_pbx(sim: "Simulator", chan: Channel) -> None:
+    """The channel's PBX thread: run priorities until hang-up (main/pbx.c __ast_pbx_run)."""
+    while not chan.hungup:
+        chan.__dict__["_redirected"] = False
+        step = lookup(sim, chan)
+        if step is None or chan.variables.get("__SOFTHANGUP") == "1":
+            break
+        app, raw = step
+        chan.application, chan.app_data = app, substitute(sim, chan, raw)
+        result = await APPS[app](sim, chan, chan.app_data)
+        if chan.hungup:
+            return
+        if chan.__dict__.get("_redirected"):
+            continue
+        if result == "hangup":
+            break
+        chan.priority += 1
+    finish(sim, chan)
+
+
+def finish(sim: "Simulator", chan: Channel, cause: int | None = None) -> None:
+    """The PBX thread ends: SoftHangupRequest, Hangup, device state."""
+    if chan.hungup:
+        return
+    sim.soft_hangup(chan, 16)
+    sim.destroy(chan, chan.hangup_cause if cause is None else cause)
+    sim.refresh_endpoint(chan.endpoint)
+
+
+async def app_answer(sim: "Simulator", chan: Channel, data: str) -> str:
+    """Answer()."""
+    if chan.state != UP:
+        sim.set_state(chan, UP)
+        sim.refresh_endpoint(chan.endpoint)
+    return "ok"
+
+
+async def app_agi(sim: "Simulator", chan: Channel, data: str) -> str:
+    """AGI(agi://host:port/script,args): a FastAGI session."""
+    url, *args = data.split(",")
+    status = await AgiSession(sim, chan, url, args).run()
+    chan.variables["AGISTATUS"] = status
+    return "hangup" if status == "HANGUP" or chan.variables.get("__SOFTHANGUP") == "1" else "ok"
+
+
+async def app_queue(sim: "Simulator", chan: Channel, data: str) -> str:
+    """Queue(name,options,,,timeout) with QUEUE_PRIO."""
+    parts = data.split(",")
+    name = parts[0]
+    timeout = float(parts[4]) if len(parts) > 4 and parts[4] else None
+    prio_raw = chan.variables.get("QUEUE_PRIO") or chan.variables.get("HOTLINE_PRIORITY") or "0"
+    prio = int(prio_raw) if prio_raw.lstrip("-").isdigit() else 0
+    fut = queue_calls.join(sim.queues, chan, name, timeout, prio)
+    status = await fut
+    chan.variables["QUEUESTATUS"] = status if status != "ANSWERED" else chan.variables.get("QUEUESTATUS", "")
+    if status == "ANSWERED":
+        done = chan.__dict__.setdefault("_bridge_done", asyncio.get_running_loop().create_future())
+        await done
+        if chan.__dict__.pop("_transferred", False):
+            return "ok"
+        return "hangup"
+    if status == "HANGUP":
+        return "hangup"
+    return "ok"
+
+
+async def app_wait(sim: "Simulator", chan: Channel, data: str) -> str:
+    """Wait(seconds) / Playback(file): time passes unless the caller hangs up."""
+    secs = float(data) if data.replace(".", "", 1).isdigit() else sim.config.prompt_seconds.get(data, 0.0)
+    await interruptible(sim, chan, secs)
+    return "ok"
+
+
+async def interruptible(sim: "Simulator", chan: Channel, secs: float) -> None:
+    """Sleep in simulated time; returns early on hang-up or Redirect."""
+    fut = asyncio.get_running_loop().create_future()
+    chan.__dict__["_interrupt"] = fut
+    timer = sim.sched.call_later(secs, lambda: fut.done() or fut.set_result(None))
+    try:
+        await fut
+    finally:
+        timer.cancel()
+
+
+async def app_noop(sim: "Simulator", chan: Channel, data: str) -> str:
+    """NoOp / Set(VAR=value)."""
+    if chan.application == "Set" and "=" in data:
+        key, _, value = data.partition("=")
+        chan.variables[key] = value
+    return "ok"
+
+
+async def app_hangup(sim: "Simulator", chan: Channel, data: str) -> str:
+    """Hangup()."""
+    return "hangup"
+
+
+async def app_dial(sim: "Simulator", chan: Channel, data: str) -> str:
+    """Dial(tech/resource,timeout): ring one endpoint and bridge on answer."""
+    from .dial import dial
+
+    return await dial(sim, chan, data)
+
+
+APPS = {
+    "Answer": app_answer, "AGI": app_agi, "Queue": app_queue, "Wait": app_wait, "Playback": app_wait,
+    "NoOp": app_noop, "Set": app_noop, "Hangup": app_hangup, "Dial": app_dial,
+}
+
+
+def interrupt(chan: Channel) -> None:
+    """Wake whatever the channel's application waits for (hang-up or Redirect)."""
+    fut = chan.__dict__.get("_interrupt")
+    if fut is not None and not fut.done():
+        fut.set_result(None)
+    deliver_hangup(chan)

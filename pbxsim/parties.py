@@ -1,0 +1,106 @@
+"""Scripted parties: citizens calling in and seat phones (registered PJSIP endpoints)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from . import calls, queue_calls
+from .model import UP, Channel
+
+if TYPE_CHECKING:
+    from .core import Simulator
+
+
+@dataclass
+class CallerScript:
+    """A citizen: number, name, DID, digits and patience.
+
+    `dtmf` are (seconds after the call is answered, digit) pairs on a fixed timeline (as the
+    reference captures were made); `menu` are (delay, digits) answers given to each successive
+    prompt that collects digits. `hangup_after` counts from answer; `patience` from joining a queue.
+    """
+
+    number: str
+    name: str = ""
+    did: str = "12348"
+    dtmf: list[tuple[float, str]] = field(default_factory=list)
+    menu: list[tuple[float, str]] = field(default_factory=list)
+    hangup_after: float | None = None
+    patience: float | None = None
+    talk_time: float | None = None
+    speech: str | None = None
+
+    def on_collect(self, sim: "Simulator", chan: Channel) -> None:
+        """A prompt started collecting digits: answer it from `menu`."""
+        if not self.menu:
+            return
+        delay, digits = self.menu.pop(0)
+        for i, d in enumerate(digits):
+            sim.sched.call_later(delay + 0.25 * i, calls.dtmf, sim, chan, d)
+
+
+@dataclass
+class SeatScript:
+    """A seat phone: answer after N seconds (None = never), refuse, hang up after talk time."""
+
+    answer_after: float | None = 2.0
+    refuse: bool = False
+    talk_time: float | None = None
+
+    def on_ring(self, sim: "Simulator", chan: Channel) -> None:
+        """The phone starts ringing."""
+        if self.refuse:
+            sim.sched.call_later(0.05, _refuse, sim, chan)
+        elif self.answer_after is not None:
+            sim.sched.call_later(self.answer_after, _answer, sim, chan, self.talk_time)
+
+
+def _refuse(sim: "Simulator", chan: Channel) -> None:
+    if not chan.hungup:
+        queue_calls.refused(sim.queues, chan)
+
+
+def _answer(sim: "Simulator", chan: Channel, talk: float | None) -> None:
+    if chan.hungup or chan.state == UP:
+        return
+    if queue_calls.answered(sim.queues, chan):
+        pass
+    else:
+        hook = chan.__dict__.get("_on_answer")
+        if hook is None:
+            return
+        hook(chan)
+    if talk is not None:
+        sim.sched.call_later(talk, calls.remote_hangup, sim, chan)
+
+
+def place_call(sim: "Simulator", script: CallerScript, trunk: str = "caller") -> Channel:
+    """Start a scripted call now; its digits, patience and hang-up are scheduled."""
+    chan = calls.inbound(sim, script.number, script.name, script.did, trunk=trunk, party=script)
+    for at, digit in script.dtmf:
+        sim.sched.call_later(at, calls.dtmf, sim, chan, digit)
+    if script.hangup_after is not None:
+        sim.sched.call_later(script.hangup_after, calls.remote_hangup, sim, chan)
+    if script.patience is not None or script.talk_time is not None:
+        chan.__dict__["_watch"] = True
+        _watch(sim, chan, script)
+    return chan
+
+
+def _watch(sim: "Simulator", chan: Channel, script: CallerScript) -> None:
+    """Poll once a second: abandon after `patience` in queue, hang up after `talk_time` connected."""
+    if chan.hungup:
+        return
+    entry_since = chan.__dict__.get("_queued_since")
+    if chan.application == "Queue" and chan.bridge is None:
+        if entry_since is None:
+            chan.__dict__["_queued_since"] = sim.now
+        elif script.patience is not None and sim.now - entry_since >= script.patience:
+            calls.remote_hangup(sim, chan)
+            return
+    if chan.bridge is not None and script.talk_time is not None:
+        since = chan.__dict__.setdefault("_talk_since", sim.now)
+        if sim.now - since >= script.talk_time:
+            calls.remote_hangup(sim, chan)
+            return
+    sim.sched.call_later(1.0, _watch, sim, chan, script)

@@ -1,0 +1,263 @@
+"""The caller's side of Queue(): join, ring members, answer, no-answer, abandon, leave, complete."""
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+from . import events as ev
+from .model import RINGING, UP, Channel
+
+if TYPE_CHECKING:
+    from .queue_engine import Attempt, Entry, QueueEngine, QueueState
+
+RING_SETUP = 0.002  # seconds between INVITE and 180 Ringing on loopback (traces: 1–3 ms)
+
+
+def join(eng: "QueueEngine", chan: Channel, queue: str, timeout: float | None, prio: int) -> asyncio.Future:
+    """Queue(): put the caller in line; the future resolves with QUEUESTATUS or 'ANSWERED'."""
+    from .queue_engine import Entry
+
+    fut = asyncio.get_running_loop().create_future()
+    q = eng.queues.get(queue)
+    if q is None:
+        fut.set_result("UNKNOWN")
+        return fut
+    if q.cfg.maxlen and len(q.entries) >= q.cfg.maxlen:
+        fut.set_result("FULL")
+        return fut
+    if not q.cfg.joinempty and not any(eng.available(q, m) or m.status == 2 for m in q.members if not m.paused):
+        fut.set_result("JOINEMPTY")
+        return fut
+    pos = len(q.entries)
+    for i, other in enumerate(q.entries):  # app_queue.c join_queue: higher priority goes first
+        if prio > other.prio:
+            pos = i
+            break
+    entry = Entry(chan=chan, queue=q, joined=eng.sim.now, prio=prio, orig_pos=pos + 1, outcome=fut)
+    q.entries.insert(pos, entry)
+    if timeout:
+        entry.deadline = eng.sim.now + timeout
+        entry.timers.append(eng.sim.sched.call_at(entry.deadline, _timeout, eng, entry))
+    eng.sim.set_device(f"Queue:{q.name}", "RINGING")
+    eng.sim.emit(ev.channel_event("QueueCallerJoin", chan, ("Queue", q.name), ("Position", str(pos + 1)),
+                                  ("Count", str(len(q.entries)))))
+    chan.on_hangup.append(lambda c: None)
+    eng.kick(q)
+    return fut
+
+
+def kick(eng: "QueueEngine", q: "QueueState") -> None:
+    """Offer waiting callers to free members (autofill: as many callers as free members)."""
+    for idx, entry in enumerate(list(q.entries)):
+        if entry.attempts or entry.outcome.done():
+            continue
+        free = [m for m in q.members if eng.available(q, m) and m.state_interface not in eng.busy_interfaces(q)]
+        ringing_others = sum(1 for e in q.entries[:idx] if e.attempts)
+        if idx - ringing_others >= len(free) and idx > 0:
+            break
+        ring(eng, entry)
+
+
+def ring(eng: "QueueEngine", entry: "Entry") -> None:
+    """try_calling/ring_one: pick members by strategy and dial them."""
+    from .queue_engine import Attempt
+    from .queues import pick_members
+
+    q, sim = entry.queue, eng.sim
+    ordered = q.ordered()
+    rrpos = entry.linpos if q.cfg.strategy == "linear" else q.rrpos
+    if q.cfg.strategy == "linear":
+        ordered = ordered[entry.linpos:] or ordered
+    chosen = pick_members(q.cfg.strategy, ordered, rrpos, sim.rng, eng.busy_interfaces(q), sim.now)
+    if not chosen:
+        return
+    if q.cfg.strategy == "ringall":
+        chosen = list(reversed(chosen))  # ring_entry walks the prepended `outgoing` list
+    caller = entry.chan
+    for m in chosen:
+        ep = sim.endpoints.get(m.state_interface.split("/", 1)[-1])
+        seat = sim.new_channel(m.state_interface.split("/", 1)[-1], context="from-seats",
+                               cid_num=ep.cid_num if ep else "", cid_name=ep.cid_name if ep else "",
+                               linkedid=caller.linkedid)
+        before = seat.snapshot()
+        seat.exten, seat.conn_num, seat.conn_name = caller.exten, caller.cid_num, caller.cid_name
+        seat.application, seat.app_data = "AppQueue", "(Outgoing Line)"
+        att = Attempt(member=m, chan=seat, started=sim.now)
+        entry.attempts.append(att)
+        sim.emit(ev.dial_event("AgentCalled", caller.snapshot(), seat.snapshot(), ("Queue", q.name),
+                               ("Interface", m.interface), ("MemberName", m.name)))
+        sim.emit(ev.dial_event("DialBegin", caller.snapshot(), before, ("DialString", m.interface)))
+        if len(chosen) == 1 and (caller.conn_num, caller.conn_name) != (seat.cid_num, seat.cid_name):
+            sim.set_connected(caller, seat.cid_num, seat.cid_name)
+        att.timer = sim.sched.call_later(q.cfg.timeout, ring_no_answer, eng, entry, att)
+    if q.cfg.strategy == "linear":
+        entry.linpos = (q.ordered().index(chosen[0]) + 1) % max(1, len(q.members))
+    elif q.cfg.strategy in ("rrmemory", "rrordered"):
+        q.rrpos = (q.ordered().index(chosen[0]) + 1) % max(1, len(q.members))
+    sim.sched.call_later(RING_SETUP, _ringing, eng, entry, list(entry.attempts))
+
+
+def _ringing(eng: "QueueEngine", entry: "Entry", attempts: list["Attempt"]) -> None:
+    sim = eng.sim
+    for att in attempts:
+        if att not in entry.attempts or att.chan.hungup:
+            continue
+        sim.set_state(att.chan, RINGING)
+        sim.emit(ev.channel_event("NewConnectedLine", att.chan))
+        sim.refresh_endpoint(att.chan.endpoint)
+    for att in reversed(attempts):
+        if att in entry.attempts:
+            sim.emit(ev.dial_event("DialState", entry.chan.snapshot(), att.chan.snapshot(), ("DialStatus", "RINGING")))
+            ep = sim.endpoints.get(att.chan.endpoint)
+            script = getattr(ep, "behaviour", None)
+            if script is not None:
+                script.on_ring(sim, att.chan)  # type: ignore[attr-defined]
+
+
+def answered(eng: "QueueEngine", seat: Channel) -> bool:
+    """The seat phone answered: connect it to the caller (returns False if not a queue leg)."""
+    for q in eng.queues.values():
+        for entry in q.entries:
+            for att in entry.attempts:
+                if att.chan is seat:
+                    _connect(eng, entry, att)
+                    return True
+    return False
+
+
+def _connect(eng: "QueueEngine", entry: "Entry", att: "Attempt") -> None:
+    sim, q, caller = eng.sim, entry.queue, entry.chan
+    sim.set_state(att.chan, UP)
+    sim.emit(ev.dial_event("DialEnd", caller.snapshot(), att.chan.snapshot(), ("DialStatus", "ANSWER")))
+    others = [a for a in entry.attempts if a is not att]
+    old = caller.snapshot()
+    for o in others:
+        sim.emit(ev.dial_event("DialEnd", old, o.chan.snapshot(), ("DialStatus", "CANCEL")))
+    if (caller.conn_num, caller.conn_name) != (att.chan.cid_num, att.chan.cid_name):
+        sim.set_connected(caller, att.chan.cid_num, att.chan.cid_name)
+    for o in others:
+        sim.emit(ev.dial_event("DialEnd", caller.snapshot(), o.chan.snapshot(), ("DialStatus", "CANCEL")))
+    sim.refresh_endpoint(att.chan.endpoint)
+    for o in others:
+        _drop_attempt(eng, entry, o, cause=26)
+    _stop_timers(entry, att)
+    pos = q.entries.index(entry) + 1
+    q.entries.remove(entry)
+    _leave_events(eng, q, entry, pos)
+    m = att.member
+    hold = int(sim.now) - int(entry.joined)
+    sim.emit(ev.dial_event("AgentConnect", caller.snapshot(), att.chan.snapshot(), ("Queue", q.name),
+                           ("Interface", m.interface), ("MemberName", m.name), ("HoldTime", str(hold)),
+                           ("RingTime", str(int(sim.now) - int(att.started)))))
+    m.in_call = True
+    q.holdtime = (q.holdtime * 3 + hold) >> 2  # app_queue.c recalc_holdtime (integer)
+    for o in others:
+        sim.refresh_endpoint(o.chan.endpoint)
+    entry.attempts = [att]
+    sim.bridge(att.chan, caller)
+    eng.bridged[caller.name] = (entry, att, sim.now)
+    eng.bridged[att.chan.name] = (entry, att, sim.now)
+    if not entry.outcome.done():
+        entry.outcome.set_result("ANSWERED")
+
+
+def _leave_events(eng: "QueueEngine", q: "QueueState", entry: "Entry", pos: int) -> None:
+    if not q.entries:
+        eng.sim.set_device(f"Queue:{q.name}", "NOT_INUSE")
+    eng.sim.emit(ev.channel_event("QueueCallerLeave", entry.chan, ("Queue", q.name), ("Position", str(pos)),
+                                  ("Count", str(len(q.entries)))))
+
+
+def _stop_timers(entry: "Entry", keep: "Attempt | None" = None) -> None:
+    for t in entry.timers:
+        t.cancel()
+    for a in entry.attempts:
+        if a.timer is not None:
+            a.timer.cancel()
+
+
+def _drop_attempt(eng: "QueueEngine", entry: "Entry", att: "Attempt", cause: int) -> None:
+    if att.timer is not None:
+        att.timer.cancel()
+    if att in entry.attempts:
+        entry.attempts.remove(att)
+    eng.sim.destroy(att.chan, cause)
+
+
+def ring_no_answer(eng: "QueueEngine", entry: "Entry", att: "Attempt", status: str = "NOANSWER", cause: int = 0) -> None:
+    """Member did not answer within `timeout` (or refused): AgentRingNoAnswer, retry later."""
+    sim, q, caller = eng.sim, entry.queue, entry.chan
+    if att not in entry.attempts:
+        return
+    ms = int(round((sim.now - att.started) * 1000))
+    m = att.member
+    sim.emit(ev.dial_event("AgentRingNoAnswer", caller.snapshot(), att.chan.snapshot(), ("Queue", q.name),
+                           ("Interface", m.interface), ("MemberName", m.name), ("RingTime", str(ms))))
+    sim.emit(ev.dial_event("DialEnd", caller.snapshot(), att.chan.snapshot(), ("DialStatus", status)))
+    sim.emit(ev.dial_event("DialEnd", caller.snapshot(), att.chan.snapshot(), ("DialStatus", "CANCEL")))
+    endpoint = att.chan.endpoint
+    _drop_attempt(eng, entry, att, cause)
+    sim.refresh_endpoint(endpoint)
+    if not entry.attempts:
+        entry.timers.append(sim.sched.call_later(q.cfg.retry, _retry, eng, entry))
+
+
+def refused(eng: "QueueEngine", seat: Channel) -> None:
+    """The seat phone rejected the call (486 Busy Here)."""
+    for q in eng.queues.values():
+        for entry in q.entries:
+            for att in entry.attempts:
+                if att.chan is seat:
+                    ring_no_answer(eng, entry, att, status="BUSY", cause=17)
+                    return
+
+
+def _retry(eng: "QueueEngine", entry: "Entry") -> None:
+    if entry in entry.queue.entries and not entry.attempts:
+        ring(eng, entry)
+
+
+def _timeout(eng: "QueueEngine", entry: "Entry") -> None:
+    """Queue() maximum wait reached: leave with QUEUESTATUS=TIMEOUT."""
+    q = entry.queue
+    if entry not in q.entries:
+        return
+    _cancel_attempts(eng, entry)
+    pos = q.entries.index(entry) + 1
+    q.entries.remove(entry)
+    _stop_timers(entry)
+    _leave_events(eng, q, entry, pos)
+    if not entry.outcome.done():
+        entry.outcome.set_result("TIMEOUT")
+
+
+def _cancel_attempts(eng: "QueueEngine", entry: "Entry") -> list[str]:
+    endpoints = []
+    for att in list(entry.attempts):
+        for _ in range(2):  # dial.c + app_queue each report the cancel (traces: two DialEnd CANCEL)
+            eng.sim.emit(ev.dial_event("DialEnd", entry.chan.snapshot(), att.chan.snapshot(), ("DialStatus", "CANCEL")))
+    for att in list(entry.attempts):
+        endpoints.append(att.chan.endpoint)
+    return endpoints
+
+
+def abandon(eng: "QueueEngine", chan: Channel, hangup: bool = True) -> list["Attempt"]:
+    """The caller left while waiting (hang-up or Redirect): QueueCallerAbandon + Leave."""
+    for q in eng.queues.values():
+        for entry in q.entries:
+            if entry.chan is chan:
+                _cancel_attempts(eng, entry)
+                pos = q.entries.index(entry) + 1
+                hold = int(eng.sim.now) - int(entry.joined)
+                eng.sim.emit(ev.channel_event("QueueCallerAbandon", chan, ("Queue", q.name), ("Position", str(pos)),
+                                              ("OriginalPosition", str(entry.orig_pos)), ("HoldTime", str(hold))))
+                q.abandoned += 1
+                q.entries.remove(entry)
+                _stop_timers(entry)
+                _leave_events(eng, q, entry, pos)
+                pending = list(entry.attempts)
+                entry.attempts = []
+                if not entry.outcome.done():
+                    entry.outcome.set_result("HANGUP" if hangup else "REDIRECT")
+                return pending
+    return []
