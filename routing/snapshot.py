@@ -1,0 +1,56 @@
+"""Build the policy's plain-data view from the live state of one node (pure; time passed in)."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from hotline.directory import Directory
+from routing.policy import QueueView, Rules, Snapshot
+from routing.state import NodeState
+from routing.state_queue import extension_of
+
+UNAVAILABLE = {4, 5}  # INVALID, UNAVAILABLE: not logged in / not registered
+
+
+def queue_views(ns: NodeState, now: float, languages: Mapping[str, frozenset[str]],
+                avg_handle: Mapping[str, float] | None = None) -> dict[str, QueueView]:
+    """QueueView per queue: staffed/available seats, waiting callers, estimated handle time."""
+    views = {}
+    for name, q in ns.queues.items():
+        staffed, available, langs = set(), set(), set()
+        for m in q.members.values():
+            ext = extension_of(m.interface) or m.interface
+            if m.paused or m.status in UNAVAILABLE:
+                continue
+            staffed.add(ext)
+            if m.status == 1 and not m.in_call and m.wrapup_until <= now:
+                available.add(ext)
+                langs |= languages.get(ext, frozenset({"zh"}))
+        views[name] = QueueView(name=name, members=len(staffed), available=len(available), waiting=len(q.callers),
+                                avg_handle_seconds=(avg_handle or {}).get(name, 240.0),
+                                available_languages=frozenset(langs), available_seats=frozenset(available),
+                                staffed_seats=frozenset(staffed))
+    return views
+
+
+def rules_from(directory: Directory) -> Rules:
+    """Policy rules from the directory's `routing` section, centers and duty roster."""
+    r = directory.routing
+    return Rules(province_code=directory.province_center.code,
+                 center_skills={c.code: frozenset(c.skills) for c in directory.centers},
+                 prefecture_max_wait_seconds=r.prefecture_max_wait_seconds,
+                 overflow_after_seconds=r.overflow_after_seconds, first_contact_days=r.first_contact_days,
+                 callback_offer_after_seconds=r.callback_offer_after_seconds,
+                 green_channel_priority=r.green_channel_priority, duty_seats=frozenset(directory.hours.duty_seats))
+
+
+def seat_languages(directory: Directory) -> dict[str, frozenset[str]]:
+    return {s.extension: frozenset(s.languages) for s in directory.seats}
+
+
+def build_snapshot(ns: NodeState, directory: Directory, now: datetime, *, languages: Mapping[str, frozenset[str]],
+                   last_contact: Mapping[str, tuple[str, datetime]], pending_callbacks: frozenset[str],
+                   avg_handle: Mapping[str, float] | None = None) -> Snapshot:
+    """Everything `decide`/`reconsider` need about one node at `now`."""
+    return Snapshot(queues=queue_views(ns, now.timestamp(), languages, avg_handle), is_open=directory.is_open(now),
+                    last_contact=last_contact, pending_callbacks=pending_callbacks)
