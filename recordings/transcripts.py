@@ -7,12 +7,15 @@ from dataclasses import asdict, dataclass, field
 # Han ideographs plus CJK punctuation and full-width forms: no space belongs between two of these.
 _CJK = r"\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
 _SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])")
+_PUNCT = r"\u3000-\u303f\uff00-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65"
+_SPACE_AT_PUNCT = re.compile(rf"\s+(?=[{_PUNCT}])|(?<=[{_PUNCT}])\s+")
 _SPACES = re.compile(r"\s+")
 
 
 def normalise_text(text: str) -> str:
-    """Collapse whitespace and drop spaces between Han characters (Vosk separates every word)."""
-    return _SPACE_BETWEEN_CJK.sub("", _SPACES.sub(" ", text).strip())
+    """Collapse whitespace; drop spaces between Han characters and around full-width punctuation."""
+    text = _SPACES.sub(" ", text).strip()
+    return _SPACE_AT_PUNCT.sub("", _SPACE_BETWEEN_CJK.sub("", text))
 
 
 @dataclass(frozen=True)
