@@ -87,7 +87,7 @@ def ring(eng: "QueueEngine", entry: "Entry") -> None:
         sim.emit(ev.dial_event("AgentCalled", caller.snapshot(), seat.snapshot(), ("Queue", q.name),
                                ("Interface", m.interface), ("MemberName", m.name)))
         sim.emit(ev.dial_event("DialBegin", caller.snapshot(), before, ("DialString", m.interface)))
-        if len(chosen) == 1 and (caller.conn_num, caller.conn_name) != (seat.cid_num, seat.cid_name):
+        if q.cfg.strategy != "ringall" and (caller.conn_num, caller.conn_name) != (seat.cid_num, seat.cid_name):
             sim.set_connected(caller, seat.cid_num, seat.cid_name)
         att.timer = sim.sched.call_later(q.cfg.timeout, ring_no_answer, eng, entry, att)
     if q.cfg.strategy == "linear":
