@@ -11,6 +11,7 @@ from sqlalchemy import text
 from hotline.components import ALL_ROLES, Component, load_components
 from hotline.kernel import Kernel
 from hotline.logs import setup_logging
+from hotline.metrics import MetricsMiddleware
 from hotline.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,11 @@ def create_app(
     app = FastAPI(title="hotline12348", version="0.1.0", lifespan=lifespan,
                   description="12348 公共法律服务热线 — API")
 
+    app.add_middleware(MetricsMiddleware)
+    from hotline.web import install
+
+    install(app)
+
     @app.get("/healthz", tags=["ops"])
     async def healthz() -> dict[str, str]:
         """Liveness: the process answers."""
@@ -73,6 +79,7 @@ def create_app(
 
     @app.get("/metrics", tags=["ops"], include_in_schema=False)
     async def metrics() -> Response:
+        """Prometheus text exposition of every metric in this process."""
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     for c in comps:

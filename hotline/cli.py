@@ -15,25 +15,54 @@ from hotline.settings import get_settings
 app = typer.Typer(help="12348 公共法律服务热线 call-center system", no_args_is_help=True, add_completion=False)
 
 SUBCOMMAND_MODULES = [
-    "hotline.cli_db", "hotline.cli_users", "pbxsim.cli", "routing.cli", "ivr.cli", "seats.cli",
-    "recordings.cli", "integrations.cli", "supervisor.cli", "hotline.cli_config", "bench.cli",
+    "hotline.cli_db", "hotline.cli_users", "hotline.cli_settings", "pbxsim.cli", "routing.cli", "ivr.cli", "seats.cli",
+    "recordings.cli", "recordings.cli_asr", "integrations.cli", "supervisor.cli", "hotline.cli_config", "bench.cli",
 ]
+
+
+def load_settings_or_exit():
+    """Settings, or exit 2 with a message naming each bad variable (never a traceback)."""
+    from hotline.settings import SettingsInvalid
+
+    try:
+        return get_settings()
+    except SettingsInvalid as exc:
+        typer.echo(f"配置错误 (configuration error): {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+
+def preflight(roles: frozenset[str]):
+    """Check settings and the directory file before anything starts; exit 2 naming the bad field."""
+    from hotline.directory import load_directory
+
+    settings = load_settings_or_exit()
+    try:
+        load_directory(settings.directory_file)
+    except DirectoryError as exc:
+        typer.echo(f"目录数据错误 (directory error): {exc}", err=True)
+        raise typer.Exit(2) from exc
+    return settings
+
+
+def console_banner(host: str, port: int) -> str:
+    """Where to open the consoles (printed when the server starts)."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    base = f"http://{shown}:{port}"
+    rows = [("登录", "/login"), ("坐席工作台", "/seat"), ("监控大屏", "/wallboard"), ("报表", "/reports"),
+            ("用户管理", "/admin/users"), ("API 文档", "/docs"), ("健康检查", "/healthz")]
+    return "\n".join([f"hotline12348 listening on {base}"] + [f"  {label:<8} {base}{path}" for label, path in rows])
 
 
 def _serve(roles: frozenset[str]) -> None:
     import uvicorn
-    from pydantic import ValidationError
 
     from hotline.app import create_app
+    from hotline.settings import DEFAULT_SECRET
 
-    try:
-        settings = get_settings()
-        from hotline.directory import load_directory
-
-        load_directory(settings.directory_file)
-    except (ValidationError, DirectoryError) as exc:
-        typer.echo(f"配置错误 (configuration error):\n{exc}", err=True)
-        raise typer.Exit(2) from exc
+    settings = preflight(roles)
+    if settings.secret_key.get_secret_value() == DEFAULT_SECRET:
+        typer.echo("警告 (warning): HOTLINE_SECRET_KEY is the built-in default; set your own in production.", err=True)
+    typer.echo(console_banner(settings.http_host, settings.http_port))
     uvicorn.run(create_app(settings, roles=roles), host=settings.http_host, port=settings.http_port,
                 log_config=None)
 
@@ -42,7 +71,7 @@ def _serve(roles: frozenset[str]) -> None:
 def run() -> None:
     """Run every component in one process (web, engine, workers, and pbxsim unless a real Asterisk is configured)."""
     roles = set(ALL_ROLES)
-    if get_settings().pbx_mode == "asterisk":
+    if load_settings_or_exit().pbx_mode == "asterisk":
         roles.discard("pbxsim")
     _serve(frozenset(roles))
 

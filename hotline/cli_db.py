@@ -4,7 +4,6 @@ from __future__ import annotations
 import typer
 
 from hotline.migrate import upgrade_sync
-from hotline.settings import get_settings
 
 name = "db"
 app = typer.Typer(help="数据库 (database) schema migrations", no_args_is_help=True)
@@ -13,7 +12,9 @@ app = typer.Typer(help="数据库 (database) schema migrations", no_args_is_help
 @app.command()
 def upgrade(target: str = typer.Argument("heads", help="Alembic target (default: every branch head)")) -> None:
     """Apply migrations up to TARGET."""
-    url = get_settings().database_url
+    from hotline.cli import load_settings_or_exit
+
+    url = load_settings_or_exit().database_url
     upgrade_sync(url, target)
     typer.echo(f"database upgraded to {target}")
 

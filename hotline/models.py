@@ -1,9 +1,9 @@
-"""Kernel tables: users, API keys, audit log, login attempts."""
+"""Kernel tables: users, API keys, audit log, login attempts, revoked tokens."""
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.db import Base, UTCDateTime, utcnow
@@ -66,3 +66,13 @@ class LoginAttempt(Base):
     username: Mapped[str] = mapped_column(String(64), index=True)
     address: Mapped[str] = mapped_column(String(64), default="")
     note: Mapped[str] = mapped_column(Text, default="")
+
+
+class RevokedToken(Base):
+    """Access tokens ended by logout before their expiry (kept until they would have expired)."""
+
+    __tablename__ = "revoked_tokens"
+
+    jti: Mapped[str] = mapped_column(String(64), primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), default="")
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

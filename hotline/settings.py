@@ -5,11 +5,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var"
+DEFAULT_SECRET = "change-me-in-production-please-0123456789"
 
 
 class AmiNode(BaseModel):
@@ -57,7 +58,8 @@ class Settings(BaseSettings):
     log_level: str = Field("INFO", description="Root log level")
 
     # --- security
-    secret_key: SecretStr = Field(SecretStr("change-me-in-production-please-0123456789"), description="JWT signing key")
+    secret_key: SecretStr = Field(SecretStr(DEFAULT_SECRET),
+                                  description="JWT signing key (at least 32 characters; set it in production)")
     token_minutes: int = Field(480, gt=0, description="Access-token lifetime (one shift)")
     login_max_failures: int = Field(5, gt=0, description="Failed logins per user+address before lock-out")
     login_window_seconds: int = Field(300, gt=0, description="Window for counting failed logins")
@@ -77,6 +79,13 @@ class Settings(BaseSettings):
     gov12345_secret: SecretStr = Field(SecretStr("gov12345-secret"), description="HMAC secret shared with 12345")
     webhook_tolerance_seconds: int = Field(300, gt=0, description="Max clock skew of signed webhooks (replay window)")
 
+    @field_validator("secret_key")
+    @classmethod
+    def _secret(cls, v: SecretStr) -> SecretStr:
+        if len(v.get_secret_value()) < 32:
+            raise ValueError("must be at least 32 characters (generate one: python -c 'import secrets; print(secrets.token_urlsafe(48))')")
+        return v
+
     @field_validator("log_level")
     @classmethod
     def _level(cls, v: str) -> str:
@@ -86,7 +95,44 @@ class Settings(BaseSettings):
         return v
 
 
+class SettingsInvalid(ValueError):
+    """A settings value (environment or .env) is malformed; the message names the variable."""
+
+
+def _env_name(loc: tuple) -> str:
+    head, *rest = loc
+    name = "HOTLINE_" + str(head).upper()
+    for part in rest:
+        name += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return name
+
+
+def describe_settings_error(exc: ValidationError | SettingsError) -> str:
+    """One line per bad field: the environment variable, the problem and (unless secret) the value."""
+    if isinstance(exc, SettingsError):
+        cause = exc.__cause__
+        head = f"  {exc}"
+        return head + ("\n" + describe_settings_error(cause) if isinstance(cause, ValidationError) else
+                       f": {cause}" if cause else "")
+    lines = []
+    for err in exc.errors():
+        loc = tuple(err["loc"]) or ("?",)
+        secret = any("secret" in str(p) or "password" in str(p) for p in loc)
+        shown = "input" in err and not isinstance(err["input"], dict) and not secret
+        given = f" (given: {err['input']!r})" if shown else ""
+        lines.append(f"  {_env_name(loc)} ({'.'.join(map(str, loc))}): {err['msg']}{given}")
+    return "\n".join(lines)
+
+
+def load_settings(**overrides) -> Settings:
+    """Settings from the environment and .env; raise SettingsInvalid naming each bad field."""
+    try:
+        return Settings(**overrides)
+    except (ValidationError, SettingsError) as exc:
+        raise SettingsInvalid("invalid settings\n" + describe_settings_error(exc)) from exc
+
+
 @lru_cache
 def get_settings() -> Settings:
     """Process-wide settings (tests build their own Settings and inject them)."""
-    return Settings()
+    return load_settings()
