@@ -100,5 +100,5 @@ def finish_record(call, at: float) -> dict:
         "hangup_by": call.hangup_by or None, "complete_reason": call.complete_reason or None,
         "transfer": call.transfer and {**call.transfer, "at": _iso(call.transfer["at"])},
         "originate_action_id": orig.get("action_id"), "originate_reason": orig.get("reason"),
-        "resynced": call.resynced,
+        "resynced": call.resynced, "survey_score": route.get("survey_score"),
     }

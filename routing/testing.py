@@ -74,3 +74,94 @@ class FakeAmi:
         """Deliver one event to every listener, in order."""
         for fn in list(self._listeners):
             fn(dict(event))
+
+
+# ---- synthetic call lifecycles in Asterisk 22's event order (derived from the reference traces) ----
+def _chan(uid: str, channel: str, number: str, name: str, linkedid: str, **extra) -> dict:
+    return {"Channel": channel, "CallerIDNum": number, "CallerIDName": name, "Uniqueid": uid, "Linkedid": linkedid,
+            "Context": extra.pop("Context", "from-carrier"), "Exten": extra.pop("Exten", "12348"),
+            "ChannelStateDesc": extra.pop("ChannelStateDesc", "Up"), **extra}
+
+
+class CallScript:
+    """Builds the events of one call: `ivr_hangup`, `abandoned`, `answered`, `overflowed` … (lists of dicts)."""
+
+    def __init__(self, n: int, number: str = "13803710000", name: str = "张三", did: str = "12348") -> None:
+        self.uid = f"1795900000.{n * 10}"
+        self.channel = f"PJSIP/caller-{n:08x}"
+        self.number, self.name, self.did = number, name, did
+        self.n = n
+
+    def caller(self, event: str, **extra) -> dict:
+        return {"Event": event, **_chan(self.uid, self.channel, self.number, self.name, self.uid, Exten=self.did),
+                **extra}
+
+    def seat_leg(self, event: str, seat: str, k: int = 1, **extra) -> dict:
+        uid = f"1795900000.{self.n * 10 + k}"
+        return {"Event": event, **_chan(uid, f"PJSIP/seat{seat}-{self.n * 10 + k:08x}", seat, f"坐席{seat}",
+                                        self.uid, Context="from-seats", Exten="s"), **extra}
+
+    def start(self) -> list[dict]:
+        return [self.caller("Newchannel", ChannelStateDesc="Ring"), self.caller("Newstate")]
+
+    def end_caller(self) -> list[dict]:
+        return [self.caller("HangupRequest"), self.caller("Hangup", Cause="16")]
+
+    def join(self, queue: str, position: int = 1) -> dict:
+        return self.caller("QueueCallerJoin", Queue=queue, Position=str(position), Count=str(position))
+
+    def ring(self, queue: str, seat: str, k: int = 1) -> list[dict]:
+        return [self.seat_leg("Newchannel", seat, k, ChannelStateDesc="Down"),
+                self.caller("AgentCalled", Queue=queue, Interface=f"PJSIP/seat{seat}", MemberName=f"坐席{seat}",
+                            DestChannel=f"PJSIP/seat{seat}-{self.n * 10 + k:08x}")]
+
+    def ivr_hangup(self) -> list[dict]:
+        return self.start() + self.end_caller()
+
+    def abandoned(self, queue: str, seat: str | None = None) -> list[dict]:
+        out = self.start() + [self.join(queue)]
+        if seat:
+            out += self.ring(queue, seat)
+        out += [self.caller("QueueCallerAbandon", Queue=queue, Position="1", OriginalPosition="1", HoldTime="5"),
+                self.caller("QueueCallerLeave", Queue=queue, Position="1", Count="0")]
+        if seat:
+            out.append(self.seat_leg("Hangup", seat, Cause="0"))
+        return out + self.end_caller()
+
+    def connect(self, queue: str, seat: str, k: int = 1) -> list[dict]:
+        iface, bridge = f"PJSIP/seat{seat}", f"bridge-{self.n}-{k}"
+        dest = f"PJSIP/seat{seat}-{self.n * 10 + k:08x}"
+        return [self.caller("QueueCallerLeave", Queue=queue, Position="1", Count="0"),
+                self.caller("AgentConnect", Queue=queue, Interface=iface, MemberName=f"坐席{seat}", HoldTime="3",
+                            RingTime="1", DestChannel=dest),
+                self.seat_leg("BridgeEnter", seat, k, BridgeUniqueid=bridge),
+                self.caller("BridgeEnter", BridgeUniqueid=bridge)]
+
+    def finish_talk(self, queue: str, seat: str, k: int = 1, by: str = "caller") -> list[dict]:
+        iface = f"PJSIP/seat{seat}"
+        first = self.caller("HangupRequest") if by == "caller" else self.seat_leg("HangupRequest", seat, k)
+        return [first, self.caller("AgentComplete", Queue=queue, Interface=iface, MemberName=f"坐席{seat}",
+                                   HoldTime="3", TalkTime="10", Reason=by if by == "caller" else "agent"),
+                self.caller("BridgeLeave"), self.seat_leg("BridgeLeave", seat, k),
+                self.caller("Hangup", Cause="16"), self.seat_leg("Hangup", seat, k, Cause="16")]
+
+    def answered(self, queue: str, seat: str, by: str = "caller") -> list[dict]:
+        return (self.start() + [self.join(queue)] + self.ring(queue, seat) + self.connect(queue, seat)
+                + self.finish_talk(queue, seat, by=by))
+
+    def overflowed(self, first: str, second: str, seat: str) -> list[dict]:
+        return (self.start() + [self.join(first),
+                                self.caller("QueueCallerAbandon", Queue=first, Position="1", OriginalPosition="1",
+                                            HoldTime="8"),
+                                self.caller("QueueCallerLeave", Queue=first, Position="1", Count="0"),
+                                self.join(second)]
+                + self.ring(second, seat) + self.connect(second, seat) + self.finish_talk(second, seat))
+
+
+def member_event(queue: str, seat: str, *, status: int = 1, paused: bool = False, in_call: bool = False,
+                 event: str = "QueueMemberStatus", reason: str = "") -> dict:
+    """A QueueMember* event for seat<ext> in `queue`."""
+    return {"Event": event, "Queue": queue, "MemberName": f"坐席{seat}", "Interface": f"PJSIP/seat{seat}",
+            "StateInterface": f"PJSIP/seat{seat}", "Membership": "dynamic", "Penalty": "0", "CallsTaken": "0",
+            "LastCall": "0", "InCall": "1" if in_call else "0", "Status": str(status), "Paused": "1" if paused else "0",
+            "PausedReason": reason}

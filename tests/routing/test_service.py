@@ -1,0 +1,214 @@
+"""RoutingService with FakeAmi: inject AMI events, assert the decisions, actions and bus payloads."""
+import asyncio
+from dataclasses import replace
+from datetime import datetime, timezone
+
+import pytest
+
+from hotline.bus import EventBus
+from routing.policy import RouteRequest
+from routing.service import RoutingService
+from routing.testing import CallScript, FakeAmi, member_event
+
+ZZ, PROV = "q-410100-consult", "q-410000-consult"
+OPEN = datetime(2026, 11, 27, 2, 0, tzinfo=timezone.utc).timestamp()  # Friday 10:00 in Zhengzhou
+CLOSED = datetime(2026, 11, 27, 14, 0, tzinfo=timezone.utc).timestamp()  # Friday 22:00
+
+
+class Clock:
+    def __init__(self, t):
+        self.t = t
+
+    def __call__(self):
+        return self.t
+
+
+@pytest.fixture
+def setup(directory):
+    bus = EventBus()
+    sub = bus.subscribe("*")
+    clock = Clock(OPEN)
+    service = RoutingService(directory, bus, clock=clock)
+    ami = FakeAmi()
+    service.attach(ami)
+    return service, ami, sub, clock
+
+
+def drain(sub):
+    out = []
+    while not sub.queue.empty():
+        m = sub.queue.get_nowait()
+        out.append((m.topic, m.payload))
+    return out
+
+
+def staff(ami, queue, seat, **kw):
+    ami.emit(member_event(queue, seat, event="QueueMemberAdded", **kw))
+
+
+def request(script, **kw):
+    return RouteRequest(uniqueid=script.uid, linkedid=script.uid, channel=script.channel,
+                        caller_number=script.number, caller_name=script.name, **kw)
+
+
+def emit_all(ami, events):
+    for e in events:
+        ami.emit(e)
+
+
+async def test_zhengzhou_caller_goes_to_zhengzhou_queue_and_record_keeps_the_route(setup):
+    service, ami, sub, _ = setup
+    staff(ami, ZZ, "1001")
+    call = CallScript(1, number="13803710000")
+    emit_all(ami, call.start())
+    decision = await service.place(request(call, skill="consult", category="consult.labor", ivr_path=("1", "2")))
+    assert (decision.action, decision.queue, decision.reason) == ("queue", ZZ, "prefecture_available")
+    emit_all(ami, call.answered(ZZ, "1001")[2:])
+    topics = drain(sub)
+    names = [t for t, _ in topics]
+    for topic in ("call.new", "call.ivr", "call.queued", "call.ringing", "call.connected", "call.ended", "call.record"):
+        assert topic in names
+    ivr = next(p for t, p in topics if t == "call.ivr")
+    assert ivr["prefecture_code"] == "410100" and ivr["prefecture_name"] == "郑州市" and ivr["caller_name"] == "张三"
+    ringing = next(p for t, p in topics if t == "call.ringing")
+    assert ringing["seat_extension"] == "1001" and ringing["category"] == "consult.labor"
+    record = next(p for t, p in topics if t == "call.record")
+    assert record["prefecture_code"] == "410100" and record["decision"] == "queue"
+    assert record["ivr_path"] == ["1", "2"] and record["seat_extension"] == "1001"
+
+
+async def test_luoyang_caller_with_no_local_seat_goes_provincial(setup):
+    service, ami, _, _ = setup
+    staff(ami, PROV, "1003")
+    call = CallScript(2, number="13937900000")  # 洛阳 mobile; nobody logged in at 洛阳
+    emit_all(ami, call.start())
+    d = await service.place(request(call))
+    assert d.queue == PROV and d.prefecture_code == "410300"
+
+
+async def test_did_names_the_prefecture(setup):
+    service, ami, _, _ = setup
+    staff(ami, "q-411300-consult", "1021")
+    call = CallScript(3, number="13800138000", did="037712348")
+    emit_all(ami, call.start())
+    d = await service.place(request(call, did="037712348"))
+    assert d.queue == "q-411300-consult"
+
+
+async def test_waiting_caller_overflows_to_provincial_on_time_keeping_priority(setup):
+    service, ami, sub, clock = setup
+    service.rules = replace(service.rules, overflow_after_seconds=0.05, prefecture_max_wait_seconds=10_000)
+    staff(ami, ZZ, "1001", in_call=True, status=2)
+    staff(ami, PROV, "1003")
+    call = CallScript(4, number="13803710000")
+    emit_all(ami, call.start())
+    d = await service.place(request(call, green=True, green_reason="elderly"))
+    assert d.queue == ZZ and d.priority == 10
+    ami.emit(call.join(ZZ))
+    assert ami.actions("Redirect") == []
+    clock.t += 60
+    await asyncio.sleep(0.2)
+    (redirect,) = ami.actions("Redirect")
+    assert (redirect["Channel"], redirect["Context"], redirect["Exten"]) == (call.channel, "queue-overflow", "410000")
+    # Asterisk's view of the Redirect: abandon + leave in the old queue, join in the new one
+    emit_all(ami, [call.caller("QueueCallerAbandon", Queue=ZZ, Position="1", HoldTime="60"),
+                   call.caller("QueueCallerLeave", Queue=ZZ, Position="1"), call.join(PROV)])
+    overflowed = [p for t, p in drain(sub) if t == "call.overflowed"]
+    assert overflowed and overflowed[0]["from_queue"] == ZZ and overflowed[0]["to_queue"] == PROV
+
+
+async def test_overflowed_caller_returns_when_a_prefecture_seat_frees_first(setup):
+    service, ami, _, _ = setup
+    staff(ami, ZZ, "1001", in_call=True, status=2)
+    staff(ami, PROV, "1003", in_call=True, status=2)
+    call = CallScript(5)
+    emit_all(ami, call.start())
+    await service.place(request(call))
+    emit_all(ami, [call.join(ZZ), call.caller("QueueCallerAbandon", Queue=ZZ, HoldTime="45"),
+                   call.caller("QueueCallerLeave", Queue=ZZ), call.join(PROV)])
+    ami.emit(member_event(ZZ, "1001", status=1))  # the Zhengzhou seat is free before any provincial one
+    await asyncio.sleep(0.05)
+    (redirect,) = ami.actions("Redirect")
+    assert redirect["Exten"] == "410100" and redirect["Context"] == "queue-overflow"
+
+
+async def test_no_overflow_when_a_prefecture_seat_freed_first(setup):
+    service, ami, _, clock = setup
+    service.rules = replace(service.rules, overflow_after_seconds=0.05, prefecture_max_wait_seconds=10_000)
+    staff(ami, ZZ, "1001", in_call=True, status=2)
+    staff(ami, PROV, "1003")
+    call = CallScript(6)
+    emit_all(ami, call.start())
+    await service.place(request(call))
+    ami.emit(call.join(ZZ))
+    ami.emit(member_event(ZZ, "1001", status=1))
+    clock.t += 60
+    await asyncio.sleep(0.2)
+    assert ami.actions("Redirect") == []
+
+
+async def test_repeat_caller_reaches_the_seat_who_answered_before(setup):
+    service, ami, _, clock = setup
+    for seat in ("1001", "1002"):
+        staff(ami, ZZ, seat)
+    first = CallScript(7, number="13803711111")
+    emit_all(ami, first.start())
+    await service.place(request(first))
+    emit_all(ami, first.answered(ZZ, "1002")[2:])
+    ami.emit(member_event(ZZ, "1002", status=1))
+    clock.t += 3600
+    again = CallScript(8, number="13803711111")
+    emit_all(ami, again.start())
+    d = await service.place(request(again))
+    assert (d.reason, d.preferred_seat, d.queue) == ("first_contact", "1002", ZZ)
+
+
+async def test_callback_accepted_once_per_number(setup):
+    service, ami, sub, _ = setup
+    staff(ami, ZZ, "1001", in_call=True, status=2)
+    call = CallScript(9)
+    emit_all(ami, call.start())
+    d1 = await service.place(request(call, accept_callback=True))
+    d2 = await service.place(request(call, accept_callback=True))
+    assert d1.action == "callback" and d2.action == "queue"
+    assert [p["number"] for t, p in drain(sub) if t == "callback.requested"] == ["13803710000"]
+
+
+async def test_after_hours_goes_to_duty_seat_queue(setup):
+    service, ami, _, clock = setup
+    clock.t = CLOSED
+    staff(ami, PROV, "1003")
+    call = CallScript(10)
+    emit_all(ami, call.start())
+    d = await service.place(request(call))
+    assert (d.action, d.reason, d.queue) == ("queue", "after_hours_duty", PROV)
+
+
+async def test_after_hours_record_outcome_when_caller_leaves_a_message(setup):
+    service, ami, sub, clock = setup
+    clock.t = CLOSED
+    call = CallScript(11, number="anonymous")
+    emit_all(ami, call.start())
+    d = await service.place(request(call))
+    emit_all(ami, call.end_caller())
+    record = next(p for t, p in drain(sub) if t == "call.record")
+    assert d.action == "voicemail" and record["outcome"] == "after-hours"
+
+
+async def test_survey_score_lands_on_the_record(setup):
+    service, ami, sub, _ = setup
+    call = CallScript(12)
+    emit_all(ami, call.start())
+    assert service.set_survey(call.uid, 5)
+    emit_all(ami, call.end_caller())
+    record = next(p for t, p in drain(sub) if t == "call.record")
+    assert record["survey_score"] == 5 and not service.set_survey(call.uid, 4)
+
+
+async def test_member_status_payload(setup):
+    _, ami, sub, _ = setup
+    ami.emit(member_event(ZZ, "1001", paused=True, reason="小休", event="QueueMemberPause"))
+    (payload,) = [p for t, p in drain(sub) if t == "member.status"]
+    assert payload == {**payload, "queue": ZZ, "interface": "PJSIP/seat1001", "extension": "1001",
+                       "status": "NOT_INUSE", "paused": True, "paused_reason": "小休", "in_call": False,
+                       "node": "node1"}
