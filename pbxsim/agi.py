@@ -72,8 +72,10 @@ class AgiSession:
                     raw = await reader.readline()
                 if not raw:
                     break
+                was_dead = self.dead
                 reply = await self.handle(raw.decode("utf-8", errors="replace").rstrip("\r\n"))
-                if self.dead and not self.hangup_sent:
+                if was_dead and not self.hangup_sent:
+                    # res_agi.c run_agi: the hang-up is announced once, before the next reply
                     self.hangup_sent = True
                     writer.write(b"HANGUP\n")
                 writer.write(reply.encode("utf-8"))
@@ -121,7 +123,7 @@ class AgiSession:
         start = self.sim.now
         result = await collector.wait(samples / RATE)
         elapsed = self.sim.now - start
-        pos = min(samples, int(math.ceil(elapsed * RATE / FRAME)) * FRAME) if result is not True else samples
+        pos = min(samples, int(math.floor(elapsed * RATE / FRAME)) * FRAME) if result is not True else samples
         del party
         return (None if result is True else result), pos
 

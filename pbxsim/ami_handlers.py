@@ -49,7 +49,7 @@ async def challenge(s: "AmiSession", h: Headers) -> None:
     if get(h, "AuthType").lower() != "md5":
         error(s, h, "Must specify AuthType")
         return
-    s.challenge = s.challenge or new_challenge()
+    s.challenge = s.challenge or s.server.new_challenge()
     success(s, h, None, ("Challenge", s.challenge))
 
 

@@ -171,6 +171,9 @@ class AmiServer:
         self.sessions: set[AmiSession] = set()
         self.max_queue, self.max_buffer, self.write_timeout, self.auth_delay = max_queue, max_buffer, write_timeout, auth_delay
         self._server: asyncio.base_events.Server | None = None
+        from .ami_actions import new_challenge
+
+        self.new_challenge = new_challenge  # replaceable so a recorded MD5 login can be replayed
         sim.listeners.append(self._on_event)
 
     def _on_event(self, headers: Headers) -> None:

@@ -45,7 +45,7 @@ def remote_hangup(sim: "Simulator", chan: Channel) -> None:
         return
     sim.hangup_request(chan)
     chan.variables["__SOFTHANGUP"] = "1"
-    chan.hangup_cause = 0
+    chan.hangup_cause = 0 if chan.application in ("AGI", "Queue", "AppQueue") else 16
     pending = queue_calls.abandon(eng, chan)
     if pending or chan.application == "Queue":
         sim.soft_hangup(chan, 16)

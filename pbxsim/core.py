@@ -181,7 +181,12 @@ class Simulator:
             rec.finish(self.now)  # type: ignore[attr-defined]
 
     def hangup_request(self, chan: Channel, cause: int | None = None) -> None:
-        """HangupRequest as chan_pjsip queues it when the far end hangs up (BYE)."""
+        """HangupRequest as chan_pjsip queues it when the far end hangs up (BYE).
+
+        Traces: no Cause while AGI/Queue runs on the channel, Cause 16 in Dial()/Wait().
+        """
+        if cause is None and chan.application not in ("AGI", "Queue", "AppQueue"):
+            cause = 16
         extra = () if cause is None else (("Cause", str(cause)),)
         self.emit(ev.channel_event("HangupRequest", chan, *extra))
 

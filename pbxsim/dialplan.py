@@ -104,7 +104,7 @@ async def run_pbx(sim: "Simulator", chan: Channel) -> None:
             return
         if chan.__dict__.get("_redirected"):
             continue
-        if result == "hangup":
+        if result == "hangup" or chan.variables.get("__SOFTHANGUP") == "1":
             break
         chan.priority += 1
     finish(sim, chan)

@@ -49,7 +49,7 @@ def join(eng: "QueueEngine", chan: Channel, queue: str, timeout: float | None, p
 def kick(eng: "QueueEngine", q: "QueueState") -> None:
     """Offer waiting callers to free members (autofill: as many callers as free members)."""
     for idx, entry in enumerate(list(q.entries)):
-        if entry.attempts or entry.outcome.done():
+        if entry.attempts or entry.outcome.done() or entry.retry_at > eng.sim.now:
             continue
         free = [m for m in q.members if eng.available(q, m) and m.state_interface not in eng.busy_interfaces(q)]
         ringing_others = sum(1 for e in q.entries[:idx] if e.attempts)
@@ -68,7 +68,8 @@ def ring(eng: "QueueEngine", entry: "Entry") -> None:
     rrpos = entry.linpos if q.cfg.strategy == "linear" else q.rrpos
     if q.cfg.strategy == "linear":
         ordered = ordered[entry.linpos:] or ordered
-    chosen = pick_members(q.cfg.strategy, ordered, rrpos, sim.rng, eng.busy_interfaces(q), sim.now)
+    busy = eng.busy_interfaces(q) | {m.state_interface for m in q.members if not eng.available(q, m)}
+    chosen = pick_members(q.cfg.strategy, ordered, rrpos, sim.rng, busy, sim.now)
     if not chosen:
         return
     if q.cfg.strategy == "ringall":
@@ -127,6 +128,7 @@ def answered(eng: "QueueEngine", seat: Channel) -> bool:
 
 def _connect(eng: "QueueEngine", entry: "Entry", att: "Attempt") -> None:
     sim, q, caller = eng.sim, entry.queue, entry.chan
+    entry.retry_at = 0.0
     sim.set_state(att.chan, UP)
     sim.emit(ev.dial_event("DialEnd", caller.snapshot(), att.chan.snapshot(), ("DialStatus", "ANSWER")))
     others = [a for a in entry.attempts if a is not att]
@@ -137,7 +139,8 @@ def _connect(eng: "QueueEngine", entry: "Entry", att: "Attempt") -> None:
         sim.set_connected(caller, att.chan.cid_num, att.chan.cid_name)
     for o in others:
         sim.emit(ev.dial_event("DialEnd", caller.snapshot(), o.chan.snapshot(), ("DialStatus", "CANCEL")))
-    sim.refresh_endpoint(att.chan.endpoint)
+    if others:  # traces: with legs to cancel, the answered seat's device state lands first
+        sim.refresh_endpoint(att.chan.endpoint)
     for o in others:
         _drop_attempt(eng, entry, o, cause=26)
     _stop_timers(entry, att)
@@ -150,6 +153,7 @@ def _connect(eng: "QueueEngine", entry: "Entry", att: "Attempt") -> None:
                            ("Interface", m.interface), ("MemberName", m.name), ("HoldTime", str(hold)),
                            ("RingTime", str(int(sim.now) - int(att.started)))))
     m.in_call = True
+    sim.refresh_endpoint(att.chan.endpoint)
     q.holdtime = (q.holdtime * 3 + hold) >> 2  # app_queue.c recalc_holdtime (integer)
     for o in others:
         sim.refresh_endpoint(o.chan.endpoint)
@@ -199,6 +203,7 @@ def ring_no_answer(eng: "QueueEngine", entry: "Entry", att: "Attempt", status: s
     _drop_attempt(eng, entry, att, cause)
     sim.refresh_endpoint(endpoint)
     if not entry.attempts:
+        entry.retry_at = sim.now + q.cfg.retry
         entry.timers.append(sim.sched.call_later(q.cfg.retry, _retry, eng, entry))
 
 

@@ -43,6 +43,7 @@ class Entry:
     timers: list[Timer] = field(default_factory=list)
     linpos: int = 0
     deadline: float | None = None
+    retry_at: float = 0.0
 
 
 @dataclass

@@ -46,11 +46,11 @@ def blind_transfer(sim: "Simulator", chan: Channel, context: str, exten: str) ->
     sim.leave_bridge(chan)
     if chan.name in sim.queues.bridged:
         calls.end_bridged(sim, chan, reason="transfer", transfer=True)
+    peer.context, peer.exten, peer.priority = context, exten, 1
     sim.leave_bridge(peer)
     sim.destroy_bridge(br)
     sim.destroy(chan, 16)
     sim.refresh_endpoint(chan.endpoint)
-    peer.context, peer.exten, peer.priority = context, exten, 1
     peer.__dict__["_redirected"] = True
     fut = peer.__dict__.get("_bridge_done")
     if fut is not None and not fut.done():

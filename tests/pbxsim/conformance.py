@@ -81,7 +81,7 @@ def party_moves(records: list[dict]) -> Moves:
             continue
         h = dict(parse(r["data"]))
         ev, ch = h.get("Event"), h.get("Channel", "")
-        if ev == "Newchannel" and h["Context"] == "from-carrier":
+        if ev == "Newchannel" and h["Context"] == "from-carrier" and h["ChannelState"] == "4":
             named[ch] = (h["CallerIDNum"], h["CallerIDName"], h["Exten"])
             moves.items.append((r["t"], "call", ch, json.dumps(named[ch], ensure_ascii=False)))
         elif ev == "DTMFEnd" and h.get("Direction") == "Received":
@@ -222,6 +222,9 @@ async def run_scenario(trace_dir: Path, name: str, session_file: str | None = No
     sim = Simulator(cfg, sched)
     sim.boot_time = int(t0) - 1
     server = AmiServer(sim, [ENGINE], auth_delay=0.0)
+    recorded = [dict(parse(r["data"])).get("Challenge") for r in ami_records if "Challenge: " in r["data"]]
+    if recorded:
+        server.new_challenge = lambda: recorded[0]
     port = await server.start()
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     got: list[str] = []
