@@ -89,3 +89,13 @@ def check_cmd(config_dir: Path | None = typer.Argument(None, help="Rendered dire
     typer.echo(f"{errors} 个错误 (errors), {len(findings) - errors} 个警告 (warnings)")
     if errors:
         raise typer.Exit(1)
+
+
+def _probe_command():
+    """`hotline12348 probe` lives in integrations/sip; it is registered here with the config tools."""
+    from integrations.sip.cli import probe
+
+    return probe
+
+
+commands = [_probe_command()]
