@@ -14,10 +14,11 @@ if TYPE_CHECKING:
 
 
 def inbound(sim: "Simulator", number: str, name: str, did: str = "12348", trunk: str = "caller",
-            party: object | None = None) -> Channel:
+            party: object | None = None, variables: dict[str, str] | None = None) -> Channel:
     """A carrier call arrives on the trunk endpoint and enters `from-carrier`."""
     chan = sim.new_channel(trunk, state=RING, context="from-carrier", exten=did, cid_num=number, cid_name=name)
     chan.dnid = did
+    chan.variables.update(variables or {})
     chan.party = party
     sim.spawn(run_pbx(sim, chan))
     return chan

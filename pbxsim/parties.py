@@ -29,6 +29,7 @@ class CallerScript:
     patience: float | None = None
     talk_time: float | None = None
     speech: str | None = None
+    variables: dict[str, str] = field(default_factory=dict)  # preset channel variables (no-IVR runs)
 
     def on_collect(self, sim: "Simulator", chan: Channel) -> None:
         """A prompt started collecting digits: answer it from `menu`."""
@@ -76,7 +77,8 @@ def _answer(sim: "Simulator", chan: Channel, talk: float | None) -> None:
 
 def place_call(sim: "Simulator", script: CallerScript, trunk: str = "caller") -> Channel:
     """Start a scripted call now; its digits, patience and hang-up are scheduled."""
-    chan = calls.inbound(sim, script.number, script.name, script.did, trunk=trunk, party=script)
+    chan = calls.inbound(sim, script.number, script.name, script.did, trunk=trunk, party=script,
+                        variables=script.variables)
     for at, digit in script.dtmf:
         sim.sched.call_later(at, calls.dtmf, sim, chan, digit)
     if script.hangup_after is not None:

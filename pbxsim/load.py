@@ -1,0 +1,106 @@
+"""Load run for bench/: arrivals per second, concurrent calls and seats, events/s and CPU share."""
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+
+from .ami_server import AmiServer, AmiUser
+from .core import Endpoint, PbxConfig, Simulator
+from .parties import SeatScript, place_call
+from .queues import QueueConfig
+from .scheduler import Scheduler
+from .traffic import TrafficModel
+
+
+@dataclass
+class LoadResult:
+    """What a load run measured."""
+
+    calls: int
+    peak_concurrent: int
+    events: int
+    sim_seconds: float
+    wall_seconds: float
+    cpu_seconds: float
+    bytes_to_client: int
+
+    @property
+    def events_per_second(self) -> float:
+        """Events produced and delivered per wall-clock second."""
+        return self.events / self.wall_seconds if self.wall_seconds else 0.0
+
+    @property
+    def cpu_share(self) -> float:
+        """Process CPU time / wall time during the run (1.0 = one core busy)."""
+        return self.cpu_seconds / self.wall_seconds if self.wall_seconds else 0.0
+
+
+async def run_load(calls_per_second: float = 50.0, duration: float = 60.0, seats: int = 500,
+                   talk_time: float = 40.0, queues: int = 10, seed: int = 1) -> LoadResult:
+    """Virtual-time load: Poisson arrivals into `queues` rrmemory queues served by `seats` seats.
+
+    Talk time × rate sets the concurrency (50/s × 40 s ≈ 2,000 calls). Every event is encoded
+    and delivered over TCP to one logged-in AMI client that reads everything.
+    """
+    sched = Scheduler(start=1_800_000_000.0)
+    qnames = [f"q-4101{i:02d}-consult" for i in range(queues)]
+    cfg = PbxConfig(fastagi_url=None, queue_timeout=600,
+                    queues=[QueueConfig(name=n, strategy="rrmemory", timeout=15, retry=1, wrapuptime=0) for n in qnames],
+                    endpoints=[Endpoint("caller", registered=False, context="from-carrier")] + [
+                        Endpoint(f"seat{2000 + i}", str(2000 + i), f"坐席{2000 + i}",
+                                 behaviour=SeatScript(answer_after=1.0)) for i in range(seats)])
+    sim = Simulator(cfg, sched)
+    server = AmiServer(sim, [AmiUser("bench", "bench")], max_queue=10**6)
+    port = await server.start()
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(b"Action: Login\r\nUsername: bench\r\nSecret: bench\r\n\r\n")
+    received = [0]
+
+    async def drain() -> None:
+        while chunk := await reader.read(1 << 16):
+            received[0] += len(chunk)
+
+    reader_task = asyncio.create_task(drain())
+    await asyncio.sleep(0.05)
+    for i in range(seats):
+        sim.queues.add_member(qnames[i % queues], f"PJSIP/seat{2000 + i}", f"坐席{2000 + i}", "", 0, False, "")
+    model = TrafficModel(calls_per_second=calls_per_second, seed=seed)
+    count, peak = [0], [0]
+
+    def arrive() -> None:
+        script = model.caller()
+        script.menu, script.patience, script.talk_time = [], None, talk_time
+        script.variables = {"HOTLINE_QUEUE": qnames[count[0] % queues]}
+        place_call(sim, script)
+        count[0] += 1
+        peak[0] = max(peak[0], sum(1 for c in sim.channels.values() if c.endpoint == "caller"))
+        if sched.now + model.next_gap() < end:
+            sched.call_later(model.next_gap(), arrive)
+
+    end = sched.now + duration
+    events0, wall0, cpu0 = sim.event_count, time.perf_counter(), time.process_time()
+    sched.call_later(0, arrive)
+    step = 1.0
+    while sched.now < end:
+        await sched.run_until(sched.now + step)
+        await asyncio.sleep(0)
+    wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    await asyncio.sleep(0.2)
+    writer.close()
+    reader_task.cancel()
+    await server.stop()
+    for t in list(sim.tasks):
+        t.cancel()
+    return LoadResult(count[0], peak[0], sim.event_count - events0, duration, wall, cpu, received[0])
+
+
+def main() -> None:  # pragma: no cover - manual entry point
+    """Print one load run (python -m pbxsim.load)."""
+    r = asyncio.run(run_load())
+    print(f"calls={r.calls} peak_concurrent={r.peak_concurrent} events={r.events} "
+          f"events/s={r.events_per_second:.0f} cpu_share={r.cpu_share:.2f} wall={r.wall_seconds:.1f}s")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
