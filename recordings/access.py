@@ -42,8 +42,8 @@ async def call_owner(session: AsyncSession, linkedid: str) -> CallOwner | None:
         if row is not None and row.seat_extension:
             from recordings.policy import center_of_queue
 
-            center = getattr(row, "center_code", None) or center_of_queue(getattr(row, "queue", "") or "")
-            return CallOwner(row.seat_extension, center)
+            # the queue that finally connected the call says whose supervisors see it (after overflow too)
+            return CallOwner(row.seat_extension, center_of_queue(row.last_queue or ""))
     call = await session.scalar(select(RecordedCall).where(RecordedCall.linkedid == linkedid))
     return CallOwner(call.seat_extension, call.center_code) if call else None
 

@@ -107,7 +107,7 @@ async def search_transcripts(request: Request, session: SessionDep, principal: P
     try:
         hits = await search(session, q, principal, limit, offset)
     except BadQueryError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from exc
+        raise HTTPException(422, str(exc)) from exc
     audit(session, actor=principal.username, role=principal.role, action="transcript.search", target_type="query",
           target_id=q[:64], address=_address(request), detail={"hits": len(hits)})
     await session.commit()
@@ -149,7 +149,7 @@ async def qa_review(linkedid: str, body: Review, request: Request, session: Sess
     if principal.role == Role.SUPERVISOR and row.center_code != principal.center_code:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "只能复核本中心的通话 (not your center)")
     if any(ord(c) < 32 and c not in "\n\t" for c in body.comment):
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, "复核意见含控制字符 (control characters)")
+        raise HTTPException(422, "复核意见含控制字符 (control characters)")
     before = row.review_score
     row.review_state, row.reviewer, row.review_score = "reviewed", principal.username, body.score
     row.review_comment, row.reviewed_at = body.comment, datetime.now(timezone.utc)

@@ -6,7 +6,8 @@ from dataclasses import asdict, dataclass, field
 
 # Han ideographs plus CJK punctuation and full-width forms: no space belongs between two of these.
 _CJK = r"\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
-_SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])")
+# Chinese sets digits without spaces ("拨打12348热线"); Latin words keep theirs.
+_SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}0-9])|(?<=[0-9])\s+(?=[{_CJK}])")
 _PUNCT = r"\u3000-\u303f\uff00-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65"
 _SPACE_AT_PUNCT = re.compile(rf"\s+(?=[{_PUNCT}])|(?<=[{_PUNCT}])\s+")
 _SPACES = re.compile(r"\s+")

@@ -18,7 +18,8 @@ def w(word, start, end):
 
 
 def test_spaces_between_han_characters_are_removed_but_not_between_latin_words():
-    assert normalise_text("您好 ， 12348 法律 咨询 热线") == "您好，12348 法律咨询热线"
+    assert normalise_text("您好 ， 12348 法律 咨询 热线") == "您好，12348法律咨询热线"
+    assert normalise_text("我 用 WeChat 联系") == "我用 WeChat 联系"
     assert normalise_text("  hello   world ") == "hello world"
     assert normalise_text("안녕 하세요") == "안녕 하세요"
 
