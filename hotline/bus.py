@@ -77,46 +77,104 @@ class EventBus:
 
 
 class RedisEventBus(EventBus):
-    """Bus shared by several processes through Redis pub/sub (channel prefix ``hotline:``)."""
+    """Bus shared by several processes through Redis pub/sub (channel prefix ``hotline:``).
+
+    Every message, local ones included, is delivered from Redis, so all processes see one order.
+    One sender task publishes in call order (one task per publish would race on the pool), and the
+    listener reconnects with backoff when Redis goes away.
+    """
 
     def __init__(self, url: str, maxsize: int = 10_000, prefix: str = "hotline:") -> None:
         super().__init__(maxsize=maxsize)
         self.url = url
         self.prefix = prefix
+        self.outbox_dropped = 0
         self._redis = None
-        self._task: asyncio.Task | None = None
+        self._outbox: asyncio.Queue[tuple[str, str]] | None = None
+        self._tasks: list[asyncio.Task] = []
+        self._subscribed = asyncio.Event()
 
     async def start(self) -> None:
         import redis.asyncio as aioredis
 
-        self._redis = aioredis.from_url(self.url)
-        pubsub = self._redis.pubsub()
-        await pubsub.psubscribe(self.prefix + "*")
-        self._task = asyncio.create_task(self._pump(pubsub), name="redis-bus")
+        self._redis = aioredis.from_url(self.url, client_name=f"hotline-bus-{id(self):x}")
+        self._outbox = asyncio.Queue(self.maxsize)
+        self._tasks = [asyncio.create_task(self._listen(), name="redis-bus-listen"),
+                       asyncio.create_task(self._send(), name="redis-bus-send")]
+        await asyncio.wait_for(self._subscribed.wait(), 10)
 
-    async def _pump(self, pubsub) -> None:
-        async for raw in pubsub.listen():
-            if raw.get("type") != "pmessage":
-                continue
+    async def _listen(self) -> None:
+        from redis.exceptions import RedisError
+
+        delay = 0.2
+        while True:
+            pubsub = self._redis.pubsub()
             try:
-                topic = raw["channel"].decode()[len(self.prefix):]
-                self._deliver(BusMessage(topic, json.loads(raw["data"])))
-            except (ValueError, KeyError) as exc:
-                log.warning("bad bus message dropped: %s", exc)
+                await pubsub.psubscribe(self.prefix + "*")
+                self._subscribed.set()
+                delay = 0.2
+                async for raw in pubsub.listen():
+                    if raw.get("type") == "pmessage":
+                        self._receive(raw)
+            except (RedisError, OSError) as exc:
+                log.warning("redis bus listener lost its connection (%s); retrying in %.1fs", exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10)
+            finally:
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()
+
+    def _receive(self, raw: dict) -> None:
+        try:
+            topic = raw["channel"].decode()[len(self.prefix):]
+            payload = json.loads(raw["data"])
+            if not isinstance(payload, dict):
+                raise ValueError("payload is not an object")
+        except (ValueError, KeyError, UnicodeDecodeError) as exc:
+            log.warning("bad bus message dropped: %s", exc)
+            return
+        self._deliver(BusMessage(topic, payload))
+
+    async def _send(self) -> None:
+        from redis.exceptions import RedisError
+
+        while True:
+            topic, data = await self._outbox.get()
+            while True:
+                try:
+                    await self._redis.publish(self.prefix + topic, data)
+                    break
+                except (RedisError, OSError) as exc:
+                    log.warning("redis bus publish failed (%s); retrying", exc)
+                    await asyncio.sleep(0.5)
 
     def publish(self, topic: str, payload: dict[str, Any]) -> None:
-        if self._redis is None:
+        if self._outbox is None:
             raise RuntimeError("RedisEventBus.publish before start()")
         data = json.dumps(payload, ensure_ascii=False, default=str)
-        asyncio.get_running_loop().create_task(self._redis.publish(self.prefix + topic, data))
+        if self._outbox.full():  # Redis unreachable for long: keep the newest, count the loss
+            with contextlib.suppress(asyncio.QueueEmpty):
+                self._outbox.get_nowait()
+            self.outbox_dropped += 1
+        self._outbox.put_nowait((topic, data))
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
+        if self._outbox is not None:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._drain(), 2)  # deliver what was published before stop
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+                await task
+        self._tasks = []
         if self._redis is not None:
             await self._redis.aclose()
+            self._redis = None
+
+    async def _drain(self) -> None:
+        while not self._outbox.empty():
+            await asyncio.sleep(0.01)
 
 
 def make_bus(redis_url: str | None) -> EventBus:

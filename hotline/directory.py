@@ -10,7 +10,7 @@ from datetime import date, datetime, time
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 REGION_CODE = re.compile(r"^\d{6}$")
 IDENT = re.compile(r"^[a-z][a-z0-9_.-]{0,39}$")
 EXTENSION = re.compile(r"^\d{3,8}$")
+HOST = re.compile(r"[A-Za-z0-9.-]{1,253}(/\d{1,3})?|[0-9A-Fa-f:]{2,39}(/\d{1,3})?")
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f;\[\]]")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -45,7 +46,7 @@ class Region(_Model):
     @field_validator("code")
     @classmethod
     def _code(cls, v: str) -> str:
-        if not REGION_CODE.match(v):
+        if not REGION_CODE.fullmatch(v):
             raise ValueError(f"region code must be 6 digits (GB/T 2260): {v!r}")
         return v
 
@@ -58,7 +59,7 @@ class Region(_Model):
     @classmethod
     def _areas(cls, v: list[str]) -> list[str]:
         for a in v:
-            if not re.match(r"^0\d{2,3}$", a):
+            if not re.fullmatch(r"0\d{2,3}", a):
                 raise ValueError(f"area code must look like 0371: {a!r}")
         return v
 
@@ -78,10 +79,17 @@ class Category(_Model):
     ivr_digit: str | None = None
     due_days: int = Field(3, gt=0, le=90)
 
+    @field_validator("ivr_digit")
+    @classmethod
+    def _digit(cls, v: str | None) -> str | None:
+        if v is not None and not re.fullmatch(r"[0-9]", v):
+            raise ValueError(f"IVR digit must be one digit 0-9: {v!r}")
+        return v
+
     @field_validator("id")
     @classmethod
     def _id(cls, v: str) -> str:
-        if not IDENT.match(v):
+        if not IDENT.fullmatch(v):
             raise ValueError(f"identifier must be lower-case ASCII [a-z0-9_.-]: {v!r}")
         return v
 
@@ -100,7 +108,7 @@ class Skill(_Model):
     @field_validator("ivr_digit")
     @classmethod
     def _digit(cls, v: str) -> str:
-        if not re.match(r"^[0-9]$", v):
+        if not re.fullmatch(r"[0-9]", v):
             raise ValueError(f"IVR digit must be one digit 0-9: {v!r}")
         return v
 
@@ -122,10 +130,15 @@ class Seat(_Model):
     skills: dict[str, int]
     languages: list[str] = ["zh"]
 
+    @field_validator("languages")
+    @classmethod
+    def _langs(cls, v: list[str]) -> list[str]:
+        return [Category._id.__func__(cls, lang) for lang in v]
+
     @field_validator("extension")
     @classmethod
     def _ext(cls, v: str) -> str:
-        if not EXTENSION.match(v):
+        if not EXTENSION.fullmatch(v):
             raise ValueError(f"extension must be 3-8 digits: {v!r}")
         return v
 
@@ -163,10 +176,24 @@ class SupervisorPhone(_Model):
     _n = field_validator("name")(Region._name.__func__)
 
 
+def _host(value: str) -> str:
+    """A hostname, IPv4/IPv6 address or CIDR as pjsip.conf accepts it (nothing else gets through)."""
+    if not HOST.fullmatch(value):
+        raise ValueError(f"must be a host name, IP address or CIDR: {value!r}")
+    return value
+
+
 class CarrierTrunk(_Model):
     name: str
     match: list[str]
     dids: dict[str, str | None]
+
+    _i = field_validator("name")(Category._id.__func__)
+
+    @field_validator("match")
+    @classmethod
+    def _match(cls, v: list[str]) -> list[str]:
+        return [_host(h) for h in v]
 
 
 class Gov12345Trunk(_Model):
@@ -174,6 +201,20 @@ class Gov12345Trunk(_Model):
     host: str
     port: int = Field(5060, ge=1, le=65535)
     number: str
+
+    _i = field_validator("name")(Category._id.__func__)
+
+    @field_validator("host")
+    @classmethod
+    def _h(cls, v: str) -> str:
+        return _host(v)
+
+    @field_validator("number")
+    @classmethod
+    def _number(cls, v: str) -> str:
+        if not re.fullmatch(r"\d{3,16}", v):
+            raise ValueError(f"number must be 3-16 digits: {v!r}")
+        return v
 
 
 class Trunks(_Model):
@@ -193,7 +234,7 @@ class Hours(_Model):
             if day not in WEEKDAYS:
                 raise ValueError(f"unknown weekday {day!r} (use {', '.join(WEEKDAYS)})")
             for span in spans:
-                m = re.match(r"^(\d\d):(\d\d)-(\d\d):(\d\d)$", span)
+                m = re.fullmatch(r"(\d\d):(\d\d)-(\d\d):(\d\d)", span)
                 if not m or not (time(int(m[1]), int(m[2])) < time(int(m[3]) % 24, int(m[4]))):
                     raise ValueError(f"{day}: span must be HH:MM-HH:MM with start < end: {span!r}")
         return v
@@ -201,7 +242,10 @@ class Hours(_Model):
     @field_validator("timezone")
     @classmethod
     def _tz(cls, v: str) -> str:
-        ZoneInfo(v)
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {v!r} (e.g. Asia/Shanghai)") from exc
         return v
 
 
@@ -210,6 +254,8 @@ class HolidaySpan(_Model):
     start: date = Field(alias="from")
     end: date = Field(alias="to")
     name: str
+
+    _n = field_validator("name")(Region._name.__func__)
 
     @model_validator(mode="after")
     def _order(self) -> "HolidaySpan":
@@ -254,6 +300,8 @@ class Directory(_Model):
         _unique("skills", [s.id for s in self.skills])
         _unique("skills.ivr_digit", [s.ivr_digit for s in self.skills])
         _unique("categories", [c.id for s in self.skills for c in s.categories])
+        for s in self.skills:
+            _unique(f"skills.{s.id}.categories.ivr_digit", [c.ivr_digit for c in s.categories if c.ivr_digit])
         _unique("seats", [s.extension for s in self.seats] + [p.extension for p in self.supervisor_phones])
         centers = {c.code: c for c in self.centers}
         if not any(c.level == "province" for c in self.centers):
@@ -274,7 +322,7 @@ class Directory(_Model):
             if p.center not in centers:
                 raise ValueError(f"supervisor_phones.{p.extension}.center: unknown center {p.center!r}")
         for did, code in self.trunks.carrier.dids.items():
-            if not re.match(r"^\d{3,16}$", did):
+            if not re.fullmatch(r"\d{3,16}", did):
                 raise ValueError(f"trunks.carrier.dids: DID must be digits: {did!r}")
             if code is not None and code not in region_codes:
                 raise ValueError(f"trunks.carrier.dids.{did}: unknown region {code!r}")

@@ -39,7 +39,7 @@ class Actor:
 
 def check_username(username: str) -> str:
     """Login names: ASCII letters, digits and ``_.@-``, 2–64 characters."""
-    if not USERNAME.match(username):
+    if not USERNAME.fullmatch(username):
         raise UserError("username", f"用户名须为 2–64 位字母、数字或 _.@- (got {username!r})")
     return username
 
@@ -142,7 +142,7 @@ async def list_users(session: AsyncSession) -> list[User]:
 async def create_api_key(session: AsyncSession, actor: Actor, *, name: str,
                          role: str = Role.INTEGRATION.value) -> tuple[ApiKey, str]:
     """Create a key for an integration client; returns the row and the key (shown once)."""
-    if not KEY_NAME.match(name):
+    if not KEY_NAME.fullmatch(name):
         raise UserError("name", f"密钥名称须为 2–64 位字母、数字或 _.- (got {name!r})")
     try:
         r = Role(role)

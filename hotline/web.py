@@ -107,7 +107,7 @@ def nav_items(app: FastAPI, principal: Principal | None, current: str = "") -> l
 
 def safe_next(value: str | None) -> str | None:
     """A post-login target: a local path only (never another site)."""
-    if value and len(value) <= 512 and _SAFE_NEXT.match(value) and not any(ord(ch) < 32 for ch in value):
+    if value and len(value) <= 512 and _SAFE_NEXT.fullmatch(value) and not any(ord(ch) < 32 for ch in value):
         return value
     return None
 
