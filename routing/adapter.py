@@ -3,7 +3,8 @@
 panoramisk keeps the connection, login and action bookkeeping. Fixed here:
 1. `AMIProtocol.data_received` decodes each TCP read on its own (a UTF-8 character split across two
    reads is dropped) and builds a `Message` for every event: replaced by byte framing
-   (`routing.parser.AmiFramer`) with events handed straight to one callback, in order.
+   (`routing.parser.AmiFramer`) with events handed straight to one callback, in order; events no
+   listener asked for are framed (and captured) but not parsed.
 2. `Action.multi` treats `Added interface to queue` as the start of a list, so a QueueAdd future never
    resolves; completion is decided from `EventList: start` / `…Complete` only.
 3. `Action.__str__` sorts headers and does not check values: actions are checked and encoded by
@@ -67,7 +68,7 @@ class FramingProtocol(AMIProtocol):
         framer = self.framer
         if framer.raw_sink is None and factory is not None:
             framer.raw_sink = factory.raw_sink
-        messages = framer.feed(data)
+        messages = framer.feed(data, factory.wanted)
         if self.version is None and framer.version is not None:
             self.version = framer.version
         responses = self.responses
@@ -117,6 +118,7 @@ class BackoffManager(Manager):
         super().__init__(**config)
         self.on_event = on_event
         self.raw_sink = raw_sink
+        self.wanted: frozenset[str] | None = None  # event names someone listens to (None = all)
         self.backoff = backoff
         self.attempt = 0
         self.stopped = False

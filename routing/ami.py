@@ -44,10 +44,12 @@ class AmiLink:
         self._credentials = (username, secret)
         self._backoff = backoff
         self._listeners: list[Listener] = []
+        self._wants: dict[int, frozenset[str] | None] = {}
         self._manager: BackoffManager | None = None
         self._tasks: set[asyncio.Task] = set()
         self._ready = asyncio.Event()
         self._buffer: list[dict] | None = None  # live events held while a resync is in flight
+        self.wanted: frozenset[str] | None = None
         self.resyncs = 0
         self.disconnects = 0
         self.last_ping_rtt: float | None = None
@@ -68,6 +70,7 @@ class AmiLink:
             loop=asyncio.get_running_loop(), on_event=self._on_event,
             raw_sink=self.capture.recv if self.capture else None, backoff=self._backoff,
             on_login=self._on_login, on_disconnect=self._on_disconnect)
+        self._manager.wanted = self.wanted
         self._manager.connect()
         self._spawn(self._keepalive(), "ami-keepalive")
 
@@ -102,10 +105,25 @@ class AmiLink:
             self._manager.protocol.transport.close()
 
     # ---- events -------------------------------------------------------------------------
-    def listen(self, fn: Listener) -> Callable[[], None]:
-        """Subscribe to events (dicts, wire order, plus LinkResync/LinkDown); returns unsubscribe."""
+    def listen(self, fn: Listener, events: set[str] | frozenset[str] | None = None) -> Callable[[], None]:
+        """Subscribe to events (dicts, wire order, plus LinkResync/LinkDown); `events` limits which
+        names this listener needs (events nobody needs are not parsed). Returns unsubscribe."""
         self._listeners.append(fn)
-        return lambda: self._listeners.remove(fn) if fn in self._listeners else None
+        self._wants[id(fn)] = None if events is None else frozenset(events) | {"LinkResync", "LinkDown"}
+        self._update_wanted()
+
+        def unsubscribe() -> None:
+            if fn in self._listeners:
+                self._listeners.remove(fn)
+                self._wants.pop(id(fn), None)
+                self._update_wanted()
+        return unsubscribe
+
+    def _update_wanted(self) -> None:
+        sets = list(self._wants.values())
+        self.wanted = None if not sets or any(s is None for s in sets) else frozenset().union(*sets)
+        if self._manager is not None:
+            self._manager.wanted = self.wanted
 
     def _on_event(self, event: dict) -> None:
         if self._buffer is not None:

@@ -14,16 +14,38 @@ class FramingError(ValueError):
     """The peer sent something that is not AMI (no message end within the buffer limit)."""
 
 
+_LINES: dict[str, tuple[str, str]] = {}
+_LINES_MAX = 200_000  # most header lines repeat ("Privilege: call,all", "ChannelState: 6"): cache their split
+
+
+def _split_line(line: str) -> tuple[str, str]:
+    key, sep, value = line.partition(":")
+    kv = (key, value[1:] if value.startswith(" ") else value) if sep else ("", line)
+    if len(_LINES) >= _LINES_MAX:
+        _LINES.clear()
+    _LINES[line] = kv
+    return kv
+
+
 def parse_message(text: str) -> dict[str, str | list[str]]:
     """Parse one message's text (no trailing CRLF CRLF) into a dict."""
     lines = text.split("\r\n")
+    get = _LINES.get
     try:
-        msg = dict(line.split(": ", 1) for line in lines)
-    except ValueError:
-        return _parse_slow(lines)
-    if len(msg) != len(lines):
+        msg = dict(map(get, lines))  # every line seen before: all in C
+    except TypeError:
+        msg = dict([get(line) or _split_line(line) for line in lines])
+    if len(msg) != len(lines) or "" in msg:  # repeated headers, blank or colon-less lines
         return _parse_slow(lines)
     return msg
+
+
+def wanted_event(text: str, wanted: frozenset[str]) -> bool:
+    """Whether a message must be parsed: not an event, an event someone listens to, or a list item."""
+    if not text.startswith("Event: "):
+        return True
+    end = text.find("\r", 7)
+    return (text[7:end] if end > 0 else text[7:]) in wanted or "\r\nActionID: " in text
 
 
 def _parse_slow(lines: list[str]) -> dict[str, str | list[str]]:
@@ -56,8 +78,8 @@ class AmiFramer:
         self.version: str | None = None
         self.raw_sink = raw_sink  # called with each complete message's text (capture log)
 
-    def feed(self, data: bytes) -> list[dict]:
-        """Add bytes; return every message completed by them."""
+    def feed(self, data: bytes, wanted: frozenset[str] | None = None) -> list[dict]:
+        """Add bytes; return every message completed by them (only events in `wanted`, if given)."""
         buf = self._buf + data if self._buf else data
         if self.version is None:
             buf = self._banner(buf)
@@ -76,7 +98,9 @@ class AmiFramer:
         if sink is not None:
             for t in texts:
                 sink(t + "\r\n\r\n")
-        return [parse_message(t) for t in texts if t]
+        if wanted is None:
+            return [parse_message(t) for t in texts if t]
+        return [parse_message(t) for t in texts if t and wanted_event(t, wanted)]
 
     def _banner(self, buf: bytes) -> bytes:
         if not buf.startswith(BANNER[: len(buf)]):

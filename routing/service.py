@@ -18,9 +18,10 @@ from routing.attribution import Attributor
 from routing.policy import CallFacts, Decision, RouteRequest, Waiting, decide, reconsider
 from routing.results import AmiError, AmiSender
 from routing.snapshot import build_snapshot, rules_from, seat_languages
-from routing.state import State, apply
+from routing.state import HANDLERS, State, apply
 
 log = logging.getLogger(__name__)
+ROUTING_EVENTS = frozenset(HANDLERS)  # the events the state uses; others are not even parsed
 FREED = {"QueueMemberStatus", "AgentComplete", "QueueMemberPause", "QueueMemberAdded"}
 
 
@@ -41,6 +42,7 @@ class RoutingService:
         self.pending_callbacks: set[str] = set()
         self.avg_handle: dict[str, float] = {}
         self._timers: dict[str, asyncio.TimerHandle] = {}
+        self._overflowed: dict[str, set[str]] = {}  # node → linkedids waiting away from their prefecture
         self._tasks: set[asyncio.Task] = set()
         self.records_seen = 0
 
@@ -48,7 +50,7 @@ class RoutingService:
     def attach(self, link: AmiSender) -> None:
         """Take events from a link (AmiLink or FakeAmi) and act through it."""
         self.links[link.name] = link
-        link.listen(lambda event, node=link.name: self.on_event(node, event))
+        link.listen(lambda event, node=link.name: self.on_event(node, event), events=ROUTING_EVENTS)
 
     def link(self, node: str) -> AmiSender:
         return self.links[node]
@@ -78,6 +80,8 @@ class RoutingService:
         for topic, payload in out:
             if topic == "call.record":
                 self._finished(payload)
+            elif topic == "call.overflowed" and "node" in payload:
+                self._overflowed.setdefault(payload["node"], set()).add(payload["linkedid"])
             if self.bus is not None:
                 self.bus.publish(topic, payload)
 
@@ -152,10 +156,16 @@ class RoutingService:
         task.add_done_callback(self._tasks.discard)
 
     def _seat_freed(self, node: str, at: float) -> None:
-        ns = self.state.node(node)
-        for call in list(ns.calls.values()):
-            if call.visit is not None and any(v.result == "redirected" for v in call.visits):
-                self._spawn_check(node, call.linkedid)
+        waiting = self._overflowed.get(node)
+        if not waiting:
+            return
+        calls = self.state.node(node).calls
+        for linkedid in list(waiting):
+            call = calls.get(linkedid)
+            if call is None or call.visit is None:
+                waiting.discard(linkedid)
+            else:
+                self._spawn_check(node, linkedid)
 
     def waiting_view(self, node: str, linkedid: str, at: float) -> Waiting | None:
         """A waiting call as `reconsider` sees it."""

@@ -119,7 +119,6 @@ class NodeState:
     channels: dict[str, str] = field(default_factory=dict)  # uniqueid → linkedid (live legs)
     calls: dict[str, Call] = field(default_factory=dict)
     queues: dict[str, Queue] = field(default_factory=dict)
-    devices: dict[str, str] = field(default_factory=dict)
     originates: dict[str, dict] = field(default_factory=dict)  # ActionID → pending Originate
     up: bool = False
 

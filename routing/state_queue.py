@@ -39,7 +39,8 @@ def on_join(ns, event, at, out):
     call.visits.append(st.Visit(queue=name, joined_at=at, position=position))
     if previous is not None and previous.result in ("abandoned", "redirected", "left") and previous.queue != name:
         previous.result = "redirected"  # app_queue reports a Redirect out of Queue() as an abandon
-        out.append(("call.overflowed", {"linkedid": call.linkedid, "from_queue": previous.queue, "to_queue": name,
+        out.append(("call.overflowed", {"linkedid": call.linkedid, "node": ns.name, "from_queue": previous.queue,
+                                        "to_queue": name,
                                         "waited_seconds": round((previous.left_at or at) - previous.joined_at, 3),
                                         "at": st.iso(at)}))
     out.append(("call.queued", st.call_payload(call, at)))
@@ -173,10 +174,6 @@ def on_member_removed(ns, event, at, out):
         out.append(("member.status", member_payload(ns.name, member, at)))
 
 
-def on_device_state(ns, event, at, out):
-    ns.devices[event.get("Device", "")] = event.get("State", "")
-
-
 # ---- engine pseudo-events ------------------------------------------------------------------
 def on_route_decided(ns, event, at, out):
     """The IVR asked the engine where to send the call: keep the facts for the record and the bus."""
@@ -284,7 +281,7 @@ QUEUE_HANDLERS = {
     "AgentCalled": on_agent_called, "AgentRingNoAnswer": on_ring_no_answer, "AgentConnect": on_agent_connect,
     "AgentComplete": on_agent_complete, "QueueMemberAdded": on_member, "QueueMemberStatus": on_member,
     "QueueMemberPause": on_member, "QueueMemberPenalty": on_member, "QueueMemberRingInUse": on_member,
-    "QueueMemberRemoved": on_member_removed, "DeviceStateChange": on_device_state,
+    "QueueMemberRemoved": on_member_removed,
     "RouteDecided": on_route_decided, "RedirectSent": on_redirect_sent, "LinkDown": on_link_down,
     "LinkResync": on_link_resync,
 }

@@ -27,7 +27,7 @@ class FakeAmi:
         self.connected = True
         self._scripts: dict[str, deque[Reply]] = defaultdict(deque)
         self._defaults: dict[str, Reply] = {}
-        self._listeners: list[Listener] = []
+        self._listeners: list[tuple[Listener, frozenset[str] | None]] = []
         self._ids = itertools.count(1)
 
     # ---- scripting ----------------------------------------------------------------------
@@ -65,15 +65,17 @@ class FakeAmi:
         return result
 
     # ---- events -------------------------------------------------------------------------
-    def listen(self, fn: Listener) -> Callable[[], None]:
-        """Subscribe to events (called with the event dict); returns an unsubscribe function."""
-        self._listeners.append(fn)
-        return lambda: self._listeners.remove(fn) if fn in self._listeners else None
+    def listen(self, fn: Listener, events: set[str] | frozenset[str] | None = None) -> Callable[[], None]:
+        """Subscribe to events (all, or the names in `events`); returns an unsubscribe function."""
+        entry = (fn, None if events is None else frozenset(events) | {"LinkResync", "LinkDown"})
+        self._listeners.append(entry)
+        return lambda: self._listeners.remove(entry) if entry in self._listeners else None
 
     def emit(self, event: dict) -> None:
-        """Deliver one event to every listener, in order."""
-        for fn in list(self._listeners):
-            fn(dict(event))
+        """Deliver one event to every listener that wants it, in order."""
+        for fn, names in list(self._listeners):
+            if names is None or event.get("Event") in names:
+                fn(dict(event))
 
 
 # ---- synthetic call lifecycles in Asterisk 22's event order (derived from the reference traces) ----
