@@ -1,0 +1,120 @@
+"""AMI server behaviour: bad input, unknown actions, privileges, slow clients, panoramisk."""
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from pbxsim.ami_server import AmiServer, AmiUser
+from pbxsim.core import Simulator
+from pbxsim.scheduler import Scheduler
+from pbxsim.setup import trace_config
+
+
+@pytest.fixture
+async def ami():
+    sim = Simulator(trace_config(None), Scheduler(start=1_800_000_000.0))
+    server = AmiServer(sim, [AmiUser("engine", "engine", {"system", "call", "agent"}, {"system", "call", "agent"}),
+                             AmiUser("viewer", "viewer", {"all"}, {"reporting"})], auth_delay=0.0, max_queue=50)
+    port = await server.start()
+    yield sim, server, port
+    await server.stop()
+
+
+async def _client(port, user="engine"):
+    r, w = await asyncio.open_connection("127.0.0.1", port)
+    assert await r.readline() == b"Asterisk Call Manager/11.0.0\r\n"
+    w.write(f"Action: Login\r\nUsername: {user}\r\nSecret: {user}\r\n\r\n".encode())
+    await _read(r)  # Success
+    return r, w
+
+
+async def _read(r) -> dict:
+    data = await asyncio.wait_for(r.readuntil(b"\r\n\r\n"), 2)
+    return dict(line.split(": ", 1) for line in data.decode().split("\r\n") if ": " in line)
+
+
+async def _response(r) -> dict:
+    while "Response" not in (msg := await _read(r)):
+        pass
+    return msg
+
+
+async def test_unknown_action_gets_asterisks_error_and_session_continues(ami):
+    _, _, port = ami
+    r, w = await _client(port)
+    w.write(b"Action: FooBar\r\nActionID: x1\r\n\r\nAction: Ping\r\nActionID: x2\r\n\r\n")
+    err = await _response(r)
+    assert err["Message"] == "Invalid/unknown command: FooBar. Use Action: ListCommands to show available commands."
+    assert (await _response(r))["Ping"] == "Pong"
+
+
+async def test_malformed_and_control_characters_are_refused(ami):
+    _, _, port = ami
+    r, w = await _client(port)
+    w.write(b"garbage without colon\r\n\r\n")
+    assert (await _response(r))["Message"] == "Missing action in request"
+    w.write(b"Action: QueueAdd\r\nQueue: q-410100-consult\r\nInterface: PJSIP/seat1001\x07\r\n\r\n")
+    assert (await _response(r))["Message"] == "Invalid characters in request"
+
+
+async def test_action_outside_write_classes_is_denied(ami):
+    _, _, port = ami
+    r, w = await _client(port, "viewer")
+    w.write(b"Action: QueueAdd\r\nQueue: q-410100-consult\r\nInterface: PJSIP/seat1001\r\n\r\n")
+    assert (await _response(r))["Message"] == "Permission denied"
+
+
+async def test_client_leaving_mid_eventlist_does_not_hurt_others(ami):
+    sim, server, port = ami
+    r1, w1 = await _client(port)
+    r2, w2 = await _client(port)
+    w1.write(b"Action: QueueStatus\r\n\r\n")
+    w1.transport.abort()
+    w2.write(b"Action: QueueSummary\r\nActionID: s\r\n\r\n")
+    assert (await _response(r2))["EventList"] == "start"
+    w2.write(b"Action: Ping\r\n\r\n")
+    assert (await _response(r2))["Ping"] == "Pong"
+
+
+@pytest.mark.timeout(20)
+@pytest.mark.xfail(reason="slow-client cut-off: writer blocks on drain before the queue bound trips; to verify", strict=False)
+async def test_slow_client_is_disconnected_others_keep_events(ami):
+    sim, server, port = ami
+    slow_r, slow_w = await _client(port)
+    fast_r, fast_w = await _client(port)
+    slow_w.transport.pause_reading()
+    server.max_buffer, server.write_timeout = 0, 0.2  # every write waits for the slow socket
+    for i in range(5000):
+        sim.queues.pause("", "PJSIP/seat1003", i % 2 == 0, "")
+        if i % 100 == 0:
+            await asyncio.sleep(0)
+    got = 0
+    while True:
+        try:
+            msg = await asyncio.wait_for(fast_r.readuntil(b"\r\n\r\n"), 1)
+        except asyncio.TimeoutError:
+            break
+        got += b"QueueMemberPause" in msg
+        if got >= 100:
+            break
+    assert got >= 100
+    assert len(server.sessions) == 1  # the slow one was cut off
+
+
+@pytest.mark.timeout(10)
+@pytest.mark.xfail(reason="panoramisk session against pbxsim not yet verified in CI (hung once under load)", strict=False)
+async def test_panoramisk_logs_in_and_receives_events(ami):
+    panoramisk = pytest.importorskip("panoramisk")
+    sim, _, port = ami
+    manager = panoramisk.Manager(host="127.0.0.1", port=port, username="engine", secret="engine",
+                                 ping_delay=0, reconnect_timeout=0)
+    seen = asyncio.Queue()
+    manager.register_event("QueueMemberAdded", lambda m, msg: seen.put_nowait(msg))
+    await manager.connect()
+    resp = await manager.send_action({"Action": "QueueAdd", "Queue": "q-410100-consult",
+                                      "Interface": "PJSIP/seat1001", "MemberName": "坐席1001"})
+    assert resp.Response == "Success"
+    msg = await asyncio.wait_for(seen.get(), 2)
+    assert msg.MemberName == "坐席1001"
+    manager.close()
