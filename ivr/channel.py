@@ -116,9 +116,11 @@ class AgiChannel:
 
     async def record(self, path: str, max_seconds: int, silence_seconds: int) -> Recorded:
         """RECORD FILE to `path` (no extension) as WAV after a beep; `#` stops it."""
-        reply = await self._send(f'RECORD FILE {quote(path)} wav "#" {int(max_seconds) * 1000} BEEP s={int(silence_seconds)}')
-        if reply.data == "hangup":
-            raise CallerHungUp(f"{self.name}: hung up while recording")
+        # Sent without the hang-up check: hanging up is the usual way to end a message, and it is kept.
+        reply = await self.request.send_command(
+            f'RECORD FILE {quote(path)} wav "#" {int(max_seconds) * 1000} BEEP s={int(silence_seconds)}')
+        if reply.data == "hangup" or reply.dead:
+            return Recorded("hangup", reply.endpos or 0)
         ended = reply.data or ("error" if reply.result == "-1" or not reply.ok else "silence")
         return Recorded(ended, reply.endpos or 0)
 

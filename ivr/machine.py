@@ -149,8 +149,7 @@ def start(flow: F.Flow, script: str) -> Cursor | None:
 
 
 def goto(cur: Cursor, node: str) -> Cursor:
-    return replace(cur, node=node, phase="enter", tries=0, candidate="", error_prompt=None, pending=None,
-                   steps=cur.steps + 1)
+    return replace(cur, node=node, phase="enter", tries=0, candidate="", error_prompt=None, steps=cur.steps + 1)
 
 
 # ---- facts and tests ----------------------------------------------------------------------
@@ -306,9 +305,8 @@ def apply(flow: F.Flow, cur: Cursor, effect: Any, outcome: Any) -> tuple[Cursor,
         return goto(replace(cur, channel={**cur.channel, **values}), node.next), Step("read", cur.node, detail=values)
     if isinstance(node, F.Play):
         digit = outcome.digit if isinstance(outcome, Heard) else None
-        nxt = flow.nodes[node.next]
-        keep = digit if digit and isinstance(nxt, (F.Menu, F.Survey)) else None
-        return replace(goto(cur, node.next), pending=keep), Step("play", cur.node, digit or "", {"prompts": list(effect.prompts)})
+        # A key pressed during a prompt answers the next question (the runner drops it before anything else).
+        return replace(goto(cur, node.next), pending=digit or None), Step("play", cur.node, digit or "", {"prompts": list(effect.prompts)})
     if isinstance(effect, Play):  # an error prompt inside a menu/collect/survey
         cur = replace(cur, phase="ask", error_prompt=None, steps=cur.steps + 1)
         if isinstance(outcome, Heard) and outcome.digit and not isinstance(node, F.Collect):

@@ -1,6 +1,14 @@
 """The prompt catalogue (id → zh-CN text) and the placeholder audio build (espeak-ng + sox)."""
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 import yaml
@@ -21,3 +29,106 @@ def load_catalogue(path: Path | str = CATALOGUE) -> dict[str, str]:
         if not isinstance(text, str) or not text.strip() or "\n" in text.strip():
             raise ValueError(f"{path}: prompt {pid!r} needs one line of text")
     return {k: v.strip() for k, v in raw.items()}
+
+
+# ---- placeholder audio ---------------------------------------------------------------------
+
+log = logging.getLogger(__name__)
+MANIFEST = "manifest.json"
+VOICES = ("cmn", "cmn-latn-pinyin")
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What `prompts build` did for one prompt id."""
+
+    prompt: str
+    action: str  # "rendered" | "unchanged" | "kept-recording"
+    reason: str = ""
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(65536), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def text_hash(text: str, voice: str) -> str:
+    return hashlib.sha256(f"{voice}\0{text}".encode()).hexdigest()[:16]
+
+
+def plan(prompt: str, text: str, voice: str, wav: Path, entry: dict | None) -> tuple[str, str]:
+    """Pure decision for one prompt: ("render" | "unchanged" | "kept-recording", reason).
+
+    A file whose bytes differ from what we rendered, or whose manifest entry says `recorded`, is a
+    human recording: it is never overwritten.
+    """
+    if not wav.exists():
+        return "render", "missing"
+    if entry is None:
+        return "kept-recording", "file present but not rendered by us"
+    if entry.get("source") != "espeak-ng":
+        return "kept-recording", f"source {entry.get('source')!r}"
+    if entry.get("sha256") != sha256(wav):
+        return "kept-recording", "file changed since it was rendered (a recording replaced it)"
+    if entry.get("text") != text_hash(text, voice):
+        return "render", "text changed"
+    return "unchanged", ""
+
+
+def tools_missing() -> list[str]:
+    return [t for t in ("espeak-ng", "sox") if shutil.which(t) is None]
+
+
+def render(text: str, voice: str, wav: Path, sln: Path) -> None:
+    """espeak-ng → sox: 8 kHz 16-bit mono WAV plus raw signed-linear .sln (the formats Asterisk plays)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        raw = Path(tmp) / "tts.wav"
+        subprocess.run(["espeak-ng", "-v", voice, "-s", "150", "-w", str(raw), text], check=True,
+                       capture_output=True, timeout=60)
+        tmp_wav = Path(tmp) / "out.wav"
+        subprocess.run(["sox", "-V1", str(raw), "-r", "8000", "-c", "1", "-b", "16", "-e", "signed-integer",
+                        str(tmp_wav), "norm", "-3"], check=True, capture_output=True, timeout=60)
+        subprocess.run(["sox", "-V1", str(tmp_wav), "-t", "raw", "-r", "8000", "-c", "1", "-b", "16",
+                        "-e", "signed-integer", str(Path(tmp) / "out.sln")], check=True, capture_output=True, timeout=60)
+        shutil.move(str(tmp_wav), wav)
+        shutil.move(str(Path(tmp) / "out.sln"), sln)
+
+
+def load_manifest(folder: Path) -> dict:
+    try:
+        return json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def build_prompts(catalogue: dict[str, str], prompts_dir: Path, voice: str = "cmn", force: bool = False,
+                  clock=None) -> list[BuildResult]:
+    """Render every catalogue prompt into <prompts_dir>/hotline/ unless a recording or an up-to-date render is there."""
+    if voice not in VOICES:
+        raise ValueError(f"voice must be one of {', '.join(VOICES)}")
+    missing = tools_missing()
+    if missing:
+        raise RuntimeError(f"missing tools: {', '.join(missing)} (apt-get install espeak-ng sox)")
+    folder = Path(prompts_dir) / "hotline"
+    folder.mkdir(parents=True, exist_ok=True)
+    manifest = load_manifest(folder)
+    results = []
+    for pid, text in catalogue.items():
+        wav, sln = folder / f"{pid}.wav", folder / f"{pid}.sln"
+        action, reason = plan(pid, text, voice, wav, manifest.get(pid))
+        if force and action == "unchanged":
+            action, reason = "render", "forced"
+        if action == "render":
+            render(text, voice, wav, sln)
+            manifest[pid] = {"source": "espeak-ng", "voice": voice, "text": text_hash(text, voice),
+                             "sha256": sha256(wav), "sln_sha256": sha256(sln),
+                             "built_at": (clock() if clock else datetime.now(timezone.utc)).isoformat()}
+            action = "rendered"
+        elif action == "kept-recording" and pid not in manifest:
+            manifest[pid] = {"source": "recorded", "sha256": sha256(wav)}
+        results.append(BuildResult(pid, action, reason))
+    (folder / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8")
+    return results

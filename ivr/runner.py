@@ -27,6 +27,7 @@ class FlowSession:
                  placer: Placer, clock: Callable[[], datetime]):
         self.kernel, self.flow, self.channel, self.info = kernel, flow, channel, info
         self.journal, self.placer, self.clock = journal, placer, clock
+        self.at = flow.entries.get(info.script, "?")
 
     async def run(self, facts: dict[str, Any]) -> None:
         """Walk the flow until a terminal node, a hang-up or a protocol failure; always leaves a record."""
@@ -50,11 +51,12 @@ class FlowSession:
             await self.journal.step(M.Step("refused", self._where(), detail={"error": str(exc)[:200]}))
 
     def _where(self) -> str:
-        return self.journal.steps[-1].node if self.journal.steps else "?"
+        return self.at
 
     async def _walk(self, cur: M.Cursor, facts: dict[str, Any]) -> None:
         while True:
             cur, effect, steps = M.next_effect(self.flow, cur, facts)
+            self.at = cur.node
             for s in steps:
                 await self.journal.step(s)
             if isinstance(effect, M.TERMINAL_EFFECTS):
