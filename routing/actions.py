@@ -51,17 +51,26 @@ async def queue_penalty(ami: AmiSender, *, interface: str, penalty: int, queue: 
     return await ami.send(action)
 
 
-async def redirect(ami: AmiSender, *, channel: str, context: str, exten: str, priority: int = 1,
-                   extra_channel: str | None = None, extra_context: str | None = None,
-                   extra_exten: str | None = None, extra_priority: int | None = None) -> AmiResult:
-    """Redirect a channel (and optionally a second one) to a dialplan location."""
+def redirect_action(*, channel: str, context: str, exten: str, priority: int = 1,
+                    extra_channel: str | None = None, extra_context: str | None = None,
+                    extra_exten: str | None = None, extra_priority: int | None = None) -> dict[str, object]:
+    """The Redirect action as a dict (for `link.submit`, which writes it at once)."""
     action: dict[str, object] = {"Action": "Redirect", "Channel": channel, "Context": context,
                                  "Exten": exten, "Priority": int(priority)}
     _opt(action, "ExtraChannel", extra_channel)
     _opt(action, "ExtraContext", extra_context)
     _opt(action, "ExtraExten", extra_exten)
     _opt(action, "ExtraPriority", None if extra_priority is None else int(extra_priority))
-    return await ami.send(action)
+    return action
+
+
+async def redirect(ami: AmiSender, *, channel: str, context: str, exten: str, priority: int = 1,
+                   extra_channel: str | None = None, extra_context: str | None = None,
+                   extra_exten: str | None = None, extra_priority: int | None = None) -> AmiResult:
+    """Redirect a channel (and optionally a second one) to a dialplan location."""
+    return await ami.send(redirect_action(channel=channel, context=context, exten=exten, priority=priority,
+                                          extra_channel=extra_channel, extra_context=extra_context,
+                                          extra_exten=extra_exten, extra_priority=extra_priority))
 
 
 async def setvar(ami: AmiSender, *, channel: str, variable: str, value: str) -> AmiResult:

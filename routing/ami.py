@@ -145,22 +145,31 @@ class AmiLink:
     # ---- actions ------------------------------------------------------------------------
     async def send(self, action: dict[str, object], timeout: float | None = None) -> AmiResult:
         """Send a checked action; wait for its response (and EventList); AmiError on error/timeout."""
+        return await self.submit(action, timeout)
+
+    def submit(self, action: dict[str, object], timeout: float | None = None) -> asyncio.Future:
+        """Write the checked action now (before returning); the future resolves like `send`."""
         checked = check_action(action)
         manager = self._manager
         if manager is None or manager.protocol is None or manager.protocol.closed:
-            raise AmiError(f"{self.name}: AMI not connected")
+            future = asyncio.get_running_loop().create_future()
+            future.set_exception(AmiError(f"{self.name}: AMI not connected"))
+            return future
         pk_action = ListAwareAction(checked, list(checked))
         if self.capture:
             self.capture.write("send", str(pk_action))
-        future = manager.protocol.send(pk_action)
+        reply = manager.protocol.send(pk_action)
+        return asyncio.ensure_future(self._result(manager, pk_action, reply, str(checked["Action"]), timeout))
+
+    async def _result(self, manager, pk_action, reply, name: str, timeout: float | None) -> AmiResult:
         try:
-            reply = await asyncio.wait_for(future, timeout or self.action_timeout)
+            got = await asyncio.wait_for(reply, timeout or self.action_timeout)
         except asyncio.TimeoutError as exc:
             manager.protocol.responses.pop(pk_action.id, None)
-            raise AmiError(f"{self.name}: {checked['Action']} timed out") from exc
+            raise AmiError(f"{self.name}: {name} timed out") from exc
         except ConnectionError as exc:
             raise AmiError(f"{self.name}: {exc}") from exc
-        items = reply if isinstance(reply, list) else [reply]
+        items = got if isinstance(got, list) else [got]
         response = _plain(items[0])
         if response.get("Response") in ("Error", "Failure"):
             raise AmiError(response.get("Message", "error"), response)

@@ -1,6 +1,7 @@
 """What an AMI action returns: the response headers and its EventList items; AmiError otherwise."""
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -31,3 +32,5 @@ class AmiSender(Protocol):
     name: str
 
     async def send(self, action: dict[str, object]) -> AmiResult: ...
+
+    def submit(self, action: dict[str, object]) -> "asyncio.Future[AmiResult]": ...

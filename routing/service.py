@@ -147,25 +147,33 @@ class RoutingService:
         with contextlib.suppress(RuntimeError):
             loop = asyncio.get_running_loop()
             self._timers[call.linkedid] = loop.call_later(
-                float(call.route["overflow_after_seconds"]), self._spawn_check, node, call.linkedid)
+                float(call.route["overflow_after_seconds"]), self._timer_fired, node, call.linkedid)
 
-    def _spawn_check(self, node: str, linkedid: str) -> None:
+    def _timer_fired(self, node: str, linkedid: str) -> None:
         self._timers.pop(linkedid, None)
-        task = asyncio.get_running_loop().create_task(self.check_waiting(node, linkedid))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self.check_waiting(node, linkedid)
 
     def _seat_freed(self, node: str, at: float) -> None:
+        """A seat freed: callers who overflowed may go back to their prefecture (longest-waiting first,
+        one per target queue per event, so one free seat never pulls back several callers)."""
         waiting = self._overflowed.get(node)
         if not waiting:
             return
         calls = self.state.node(node).calls
+        live = []
         for linkedid in list(waiting):
             call = calls.get(linkedid)
             if call is None or call.visit is None:
                 waiting.discard(linkedid)
             else:
-                self._spawn_check(node, linkedid)
+                live.append((-int(call.route.get("priority") or 0), call.visits[0].joined_at, linkedid))
+        moved: set[str] = set()
+        for _, _, linkedid in sorted(live):
+            target = calls[linkedid].route.get("queue")
+            if target in moved:
+                continue
+            if self.check_waiting(node, linkedid) is not None:
+                moved.add(target)
 
     def waiting_view(self, node: str, linkedid: str, at: float) -> Waiting | None:
         """A waiting call as `reconsider` sees it."""
@@ -178,22 +186,29 @@ class RoutingService:
                        priority=int(call.route.get("priority") or 0),
                        overflowed=any(v.result == "redirected" for v in call.visits))
 
-    async def check_waiting(self, node: str, linkedid: str) -> None:
-        """Reconsider one waiting call and Redirect it if the policy says so."""
+    def check_waiting(self, node: str, linkedid: str) -> asyncio.Future | None:
+        """Reconsider one waiting call now; a Redirect, if any, is written before this returns."""
         at = self.clock()
         waiting = self.waiting_view(node, linkedid, at)
         if waiting is None:
-            return
-        move = reconsider(waiting, self.snapshot(node, datetime.fromtimestamp(at, timezone.utc)), self.rules,
-                          datetime.fromtimestamp(at, timezone.utc))
+            return None
+        now = datetime.fromtimestamp(at, timezone.utc)
+        move = reconsider(waiting, self.snapshot(node, now), self.rules, now)
         if move is None:
-            return
-        self.on_event(node, {"Event": "RedirectSent", "Channel": waiting.channel, "Context": move.context,
-                             "Exten": move.exten, "Reason": move.reason}, at)
-        try:
-            await actions.redirect(self.link(node), channel=waiting.channel, context=move.context, exten=move.exten)
-        except AmiError as exc:  # the call may have been answered or hung up meanwhile
-            log.warning("redirect of %s to %s failed: %s", linkedid, move.to_queue, exc)
+            return None
+        call = self.state.node(node).calls[linkedid]
+        self.on_event(node, {"Event": "RedirectSent", "Uniqueid": call.caller_uniqueid, "Channel": waiting.channel,
+                             "Context": move.context, "Exten": move.exten, "Reason": move.reason}, at)
+        future = self.link(node).submit(actions.redirect_action(channel=waiting.channel, context=move.context,
+                                                                exten=move.exten))
+        future.add_done_callback(lambda f: self._action_done(f, linkedid, move.to_queue))
+        return future
+
+    @staticmethod
+    def _action_done(future: asyncio.Future, linkedid: str, target: str) -> None:
+        if not future.cancelled() and isinstance(future.exception(), AmiError):
+            # the call may have been answered or hung up meanwhile: the state shows what happened
+            log.warning("redirect of %s to %s failed: %s", linkedid, target, future.exception())
 
     # ---- callbacks the engine originates --------------------------------------------------
     async def originate_callback(self, node: str, *, seat_extension: str, number: str, action_id: str,

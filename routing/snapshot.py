@@ -12,25 +12,48 @@ from routing.state_queue import extension_of
 UNAVAILABLE = {4, 5}  # INVALID, UNAVAILABLE: not logged in / not registered
 
 
+def queue_view(q, now: float, languages: Mapping[str, frozenset[str]], avg_handle: float) -> QueueView:
+    """One queue's QueueView: staffed/available seats, waiting callers, estimated handle time."""
+    staffed, available, langs = set(), set(), set()
+    for m in q.members.values():
+        ext = extension_of(m.interface) or m.interface
+        if m.paused or m.status in UNAVAILABLE:
+            continue
+        staffed.add(ext)
+        if m.status == 1 and not m.in_call and m.wrapup_until <= now:
+            available.add(ext)
+            langs |= languages.get(ext, frozenset({"zh"}))
+    return QueueView(name=q.name, members=len(staffed), available=len(available), waiting=len(q.callers),
+                     avg_handle_seconds=avg_handle, available_languages=frozenset(langs),
+                     available_seats=frozenset(available), staffed_seats=frozenset(staffed))
+
+
+class QueueViews(Mapping):
+    """Queue views computed on first use: a decision looks at two or three queues, not all of them."""
+
+    def __init__(self, ns: NodeState, now: float, languages: Mapping[str, frozenset[str]],
+                 avg_handle: Mapping[str, float] | None = None) -> None:
+        self._ns, self._now, self._languages, self._avg = ns, now, languages, avg_handle or {}
+        self._cache: dict[str, QueueView] = {}
+
+    def __getitem__(self, name: str) -> QueueView:
+        view = self._cache.get(name)
+        if view is None:
+            q = self._ns.queues[name]
+            view = self._cache[name] = queue_view(q, self._now, self._languages, self._avg.get(name, 240.0))
+        return view
+
+    def __iter__(self):
+        return iter(self._ns.queues)
+
+    def __len__(self) -> int:
+        return len(self._ns.queues)
+
+
 def queue_views(ns: NodeState, now: float, languages: Mapping[str, frozenset[str]],
-                avg_handle: Mapping[str, float] | None = None) -> dict[str, QueueView]:
-    """QueueView per queue: staffed/available seats, waiting callers, estimated handle time."""
-    views = {}
-    for name, q in ns.queues.items():
-        staffed, available, langs = set(), set(), set()
-        for m in q.members.values():
-            ext = extension_of(m.interface) or m.interface
-            if m.paused or m.status in UNAVAILABLE:
-                continue
-            staffed.add(ext)
-            if m.status == 1 and not m.in_call and m.wrapup_until <= now:
-                available.add(ext)
-                langs |= languages.get(ext, frozenset({"zh"}))
-        views[name] = QueueView(name=name, members=len(staffed), available=len(available), waiting=len(q.callers),
-                                avg_handle_seconds=(avg_handle or {}).get(name, 240.0),
-                                available_languages=frozenset(langs), available_seats=frozenset(available),
-                                staffed_seats=frozenset(staffed))
-    return views
+                avg_handle: Mapping[str, float] | None = None) -> QueueViews:
+    """The QueueView of every queue of the node (lazily)."""
+    return QueueViews(ns, now, languages, avg_handle)
 
 
 def rules_from(directory: Directory) -> Rules:

@@ -117,6 +117,7 @@ class NodeState:
 
     name: str
     channels: dict[str, str] = field(default_factory=dict)  # uniqueid → linkedid (live legs)
+    by_name: dict[str, str] = field(default_factory=dict)  # channel name → uniqueid (live legs)
     calls: dict[str, Call] = field(default_factory=dict)
     queues: dict[str, Queue] = field(default_factory=dict)
     originates: dict[str, dict] = field(default_factory=dict)  # ActionID → pending Originate
@@ -185,6 +186,7 @@ def _ensure_leg(ns: NodeState, event: dict, at: float, out: Out, prefix: str = "
             out.append(("call.new", call_payload(call, at)))
     call.legs[uid] = leg
     ns.channels[uid] = linkedid
+    ns.by_name[leg.channel] = uid
     return call
 
 
@@ -234,6 +236,8 @@ def on_hangup(ns, event, at, out):
     leg.hungup_at, leg.cause = at, event.get("Cause", "")
     leg.bridge = None
     ns.channels.pop(uid, None)
+    if ns.by_name.get(leg.channel) == uid:
+        del ns.by_name[leg.channel]
     if uid == call.caller_uniqueid:
         _leave_all_queues(ns, call, at, "abandoned")
         _end_hold(call, at)
@@ -254,8 +258,10 @@ def _maybe_finish(ns: NodeState, call: Call, at: float, out: Out) -> None:
 def finish_call(ns: NodeState, call: Call, at: float, out: Out) -> None:
     """Close a call: leave queues, drop it from the live state, emit call.ended + call.record."""
     _leave_all_queues(ns, call, at, "abandoned")
-    for uid in call.legs:
+    for uid, leg in call.legs.items():
         ns.channels.pop(uid, None)
+        if ns.by_name.get(leg.channel) == uid:
+            del ns.by_name[leg.channel]
     ns.calls.pop(call.linkedid, None)
     if call.originate:
         ns.originates.pop(call.originate["action_id"], None)

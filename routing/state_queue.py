@@ -184,8 +184,7 @@ def on_route_decided(ns, event, at, out):
 
 
 def on_redirect_sent(ns, event, at, out):
-    call = ns.call_of(event.get("Uniqueid")) or next(
-        (c for c in ns.calls.values() if c.caller and c.caller.channel == event.get("Channel")), None)
+    call = ns.call_of(event.get("Uniqueid") or ns.by_name.get(event.get("Channel", "")))
     if call is not None:
         call.redirects.append({"context": event.get("Context", ""), "exten": event.get("Exten", ""),
                                "reason": event.get("Reason", ""), "at": at})
@@ -214,6 +213,8 @@ def _resync_channels(ns, channels: list[dict], at: float, out) -> None:
             if leg.hungup_at is None and uid not in seen:
                 leg.hungup_at = at  # ended while the link was down
                 ns.channels.pop(uid, None)
+                if ns.by_name.get(leg.channel) == uid:
+                    del ns.by_name[leg.channel]
         if not call.live:
             call.resynced = True
             if call.answered_at is not None and call.talk_end_at is None:

@@ -46,9 +46,16 @@ class FakeAmi:
     # ---- AmiSender ----------------------------------------------------------------------
     async def send(self, action: dict[str, object]) -> AmiResult:
         """Record the checked action and answer from the script."""
+        return await self.submit(action)
+
+    def submit(self, action: dict[str, object]) -> asyncio.Future:
+        """Record the action at once (as AmiLink writes it at once); the future holds the reply."""
         checked = check_action(action)
         checked.setdefault("ActionID", f"fake-{next(self._ids)}")
         self.sent.append(checked)
+        return asyncio.ensure_future(self._reply(checked))
+
+    async def _reply(self, checked: dict) -> AmiResult:
         key = str(checked["Action"]).lower()
         reply: Reply = (self._scripts[key].popleft() if self._scripts.get(key)
                         else self._defaults.get(key, {"Response": "Success"}))
