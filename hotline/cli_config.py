@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from hotline.config_check import Finding, cross_check, lint_dialplan, prompt_finder
 from hotline.config_render import (
-    CONFIG_FILES, AsteriskConfigSettings, ConfigValueError, ami_secret, build_options,
+    CONFIG_FILES, FASTAGI_SCRIPTS, AsteriskConfigSettings, ConfigValueError, ami_secret, build_options,
     load_or_create_secrets, render, write_files,
 )
 from hotline.directory import Directory, DirectoryError, load_directory
@@ -64,8 +64,17 @@ def check_dir(config_dir: Path, settings: Settings, directory: Directory) -> lis
             findings.append(Finding("error", fname, "missing (run `hotline12348 config render`)"))
     if "extensions.conf" in files:
         findings += lint_dialplan(config_dir)
-    findings += cross_check(directory, files, prompt_finder(settings.prompts_dir))
+    findings += cross_check(directory, files, prompt_finder(settings.prompts_dir), ivr_scripts())
     return findings
+
+
+def ivr_scripts() -> tuple[str, ...]:
+    """The FastAGI scripts the IVR really serves (ivr.flow.SCRIPTS), else the documented contract."""
+    try:
+        from ivr.flow import SCRIPTS
+    except ImportError:
+        return FASTAGI_SCRIPTS
+    return tuple(SCRIPTS)
 
 
 @app.command("check")

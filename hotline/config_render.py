@@ -121,7 +121,6 @@ class AsteriskConfigSettings(BaseSettings):
     service_level_seconds: int = Field(20, ge=5, le=600, description="Queue service level (answered within)")
     carrier_contact: str | None = Field(None, description="sip:host[:port] for calls to the carrier (default: first match address)")
     moh_dir: str = Field("/var/lib/asterisk/moh/hotline", description="Music-on-hold files")
-    voicemail_dir: str = Field("/var/spool/asterisk/hotline-voicemail", description="Where 留言 recordings are written")
     secrets_file: Path | None = Field(None, description="Seat/AMI secrets (JSON, mode 0600); default <var_dir>/asterisk-secrets.json")
     ami_secret: SecretStr | None = Field(None, description="AMI secret; default: the engine's ami_nodes[0].secret")
     run_root: str | None = Field(None, description="Render [directories] under this root (tests/acceptance only)")
@@ -236,7 +235,7 @@ def build_model(directory: Directory, options: RenderOptions, secrets: dict[str,
         sip_bind=conf_host(cfg.sip_bind, field="sip_bind"),
         external=conf_host(cfg.external_address, field="external_address") if cfg.external_address else None,
         local_nets=[conf_host(n, field="local_nets") for n in cfg.local_nets],
-        moh_dir=conf_path(cfg.moh_dir, field="moh_dir"), voicemail_dir=conf_path(cfg.voicemail_dir, field="voicemail_dir"),
+        moh_dir=conf_path(cfg.moh_dir, field="moh_dir"),
         run_root=conf_path(cfg.run_root, field="run_root") if cfg.run_root else None,
         scripts=FASTAGI_SCRIPTS,
     )

@@ -11,7 +11,7 @@ from hotline.directory import load_directory
 from hotline.settings import ROOT, Settings
 
 SHIPPED = ROOT / "hotline" / "data" / "directory.yaml"
-PROMPTS = ("recording-notice", "queue-wait", "voicemail-prompt", "voicemail-saved", "handoff-12345")
+PROMPTS = ("queue-periodic",)
 
 
 def served_raw() -> dict:

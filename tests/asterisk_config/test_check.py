@@ -56,11 +56,11 @@ def test_agi_route_the_ivr_does_not_serve_is_an_error(tmp_path, served, options,
 
 
 def test_missing_prompt_file_is_an_error(tmp_path, served, options, prompts_dir):
-    (prompts_dir / "hotline" / "queue-wait.wav").unlink()
+    (prompts_dir / "hotline" / "queue-periodic.wav").unlink()
     files = _files(tmp_path, served, options)
-    assert "hotline/queue-wait" in referenced_prompts(files)
+    assert "hotline/queue-periodic" in referenced_prompts(files)
     findings = cross_check(served, files, prompt_finder(prompts_dir))
-    assert [f.what for f in findings] == ["prompt hotline/queue-wait is referenced but no audio file exists"]
+    assert [f.what for f in findings] == ["prompt hotline/queue-periodic is referenced but no audio file exists"]
 
 
 @pytest.fixture
@@ -114,3 +114,10 @@ def test_cli_refuses_a_seat_of_an_unknown_center(tmp_path, cli_env):
     res = CliRunner().invoke(cli_config.app, ["check"])
     assert res.exit_code == 2
     assert "seats.1001.center: unknown center '410199'" in res.output
+
+
+def test_agi_routes_are_checked_against_the_ivr_server():
+    from ivr.flow import SCRIPTS
+
+    assert cli_config.ivr_scripts() == tuple(SCRIPTS)
+    assert set(SCRIPTS) >= {"ivr", "after-queue", "survey", "callback-ivr"}

@@ -35,7 +35,7 @@ def test_queue_options_the_system_needs(tmp_path, directory, options):
     assert template["leavewhenempty"] == ["unavailable,invalid"]
     assert template["servicelevel"] == ["20"]
     assert template["wrapuptime"] == ["10"]
-    assert template["periodic-announce"] == ["hotline/queue-wait"]
+    assert template["periodic-announce"] == ["hotline/queue-periodic"]
 
 
 def test_each_seat_and_supervisor_phone_gets_endpoint_auth_and_aor(tmp_path, directory, options):
