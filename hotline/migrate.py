@@ -23,6 +23,28 @@ def version_locations() -> list[str]:
     return locs
 
 
+# FTS5 keeps its index in shadow tables named after the virtual table.
+_SHADOW_SUFFIXES = ("_data", "_idx", "_docsize", "_config", "_content")
+
+
+def unmodelled_tables(sync_conn) -> set[str]:
+    """Tables migrations create with raw SQL that models cannot describe: SQLite virtual tables
+    (full-text search) and their shadow tables. Autogenerate and the model check leave them alone."""
+    if sync_conn.dialect.name != "sqlite":
+        return set()
+    rows = sync_conn.exec_driver_sql(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL TABLE%'")
+    virtual = {name for (name,) in rows}
+    return virtual | {v + suffix for v in virtual for suffix in _SHADOW_SUFFIXES}
+
+
+def include_object_for(skip: set[str]):
+    """Alembic `include_object` hook ignoring the reflected tables in `skip`."""
+    def include(obj, name, type_, reflected, compare_to) -> bool:
+        return not (type_ == "table" and reflected and compare_to is None and name in skip)
+    return include
+
+
 def alembic_config(url: str) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(ROOT / "hotline" / "migrations"))

@@ -7,6 +7,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from hotline.db import import_models, make_engine
+from hotline.migrate import include_object_for, unmodelled_tables
 
 config = context.config
 target_metadata = import_models()
@@ -16,6 +17,7 @@ def _configure(connection: Connection) -> None:
     context.configure(
         connection=connection, target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite", compare_type=True,
+        include_object=include_object_for(unmodelled_tables(connection)),
     )
     with context.begin_transaction():
         context.run_migrations()
