@@ -75,13 +75,7 @@ def queue_facts(state: Any) -> dict[str, dict[str, int]]:
 
 def routing_state(service: Any) -> Any:
     """The routing service's live state, whichever way it exposes it (None when it is not running)."""
-    if service is None:
-        return None
-    snap = getattr(service, "snapshot", None)
-    try:
-        return snap() if callable(snap) else getattr(service, "state", None)
-    except Exception:
-        return None
+    return getattr(service, "state", None) if service is not None else None
 
 
 def session_facts(directory: Directory, info: CallInfo, now: datetime, routing: Any = None) -> dict[str, Any]:

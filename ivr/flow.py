@@ -271,6 +271,8 @@ class Route(_Node):
     skill_from: str | None = None
     category: str | None = None
     priority: int = Field(0, ge=0, le=100)
+    green: bool = False
+    green_reason: Literal["elderly", "disabled", "migrant_wage", "urgent"] | None = None
     duty: bool = False
     prompt: str | None = None
 
@@ -365,6 +367,7 @@ class Flow(BaseModel):
     nodes: dict[str, Node] = Field(min_length=1)
     max_steps: int = Field(60, ge=5, le=1000)
     on_limit: str | None = None
+    decisions: dict[Literal["callback", "voicemail", "hangup"], str] = {}
     announcements: list[str] = []
     command_timeout: float = Field(180.0, gt=0, le=3600)
 

@@ -36,6 +36,9 @@ class RouteAsk:
     ivr_path: tuple[str, ...]
     handoff_ticket: str | None
     now: datetime
+    green: bool = False
+    green_reason: str | None = None
+    node: str = "node1"
 
 
 @dataclass(frozen=True)
@@ -70,11 +73,11 @@ def directory_placement(directory: Directory, ask: RouteAsk) -> Placement:
     center = directory.center(prefecture) if prefecture else None
     if ask.duty or center is None or ask.skill not in center.skills:
         center = province
-    green = ask.priority >= directory.routing.green_channel_priority
+    priority = max(ask.priority, directory.routing.green_channel_priority if ask.green else 0)
     variables = {
         "HOTLINE_ACTION": "queue", "HOTLINE_QUEUE": directory.queue_name(center.code, ask.skill),
-        "HOTLINE_PRIORITY": str(ask.priority), "HOTLINE_SKILL": ask.skill, "HOTLINE_CATEGORY": ask.category or "",
-        "HOTLINE_PREFECTURE": prefecture or province.code, "HOTLINE_GREEN": "1" if green else "0",
+        "HOTLINE_PRIORITY": str(priority), "HOTLINE_SKILL": ask.skill, "HOTLINE_CATEGORY": ask.category or "",
+        "HOTLINE_PREFECTURE": prefecture or province.code, "HOTLINE_GREEN": "1" if ask.green else "0",
     }
     return Placement("queue", variables, source="directory")
 
@@ -88,43 +91,35 @@ def _area_prefecture(directory: Directory, number: str) -> str | None:
 
 
 class RoutingPlacer:
-    """Adapter to the routing service: builds its request type from our RouteAsk, reads action/variables back."""
+    """Adapter to routing.service.RoutingService: RouteAsk → routing.policy.RouteRequest, Decision → Placement."""
 
     def __init__(self, service: Any, fallback: Placer):
         self.service = service
         self.fallback = fallback
 
-    def request(self, ask: RouteAsk) -> Any:
-        """routing.policy.RouteRequest when it exists (fields matched by name), else our RouteAsk."""
-        try:
-            from routing.policy import RouteRequest  # type: ignore[import-not-found]
-        except ImportError:
-            return ask
-        if not dataclasses.is_dataclass(RouteRequest):
-            return ask
+    @staticmethod
+    def request(ask: RouteAsk) -> Any:
+        """routing.policy.RouteRequest with the fields both sides know (matched by name)."""
+        from routing.policy import RouteRequest
+
         ours = {f.name: getattr(ask, f.name) for f in dataclasses.fields(ask)}
-        ours.setdefault("ivr_path", ask.ivr_path)
-        kw = {f.name: _coerce(ours[f.name], f.type) for f in dataclasses.fields(RouteRequest) if f.name in ours}
-        return RouteRequest(**kw)
+        return RouteRequest(**{f.name: ours[f.name] for f in dataclasses.fields(RouteRequest) if f.name in ours})
 
     async def place(self, ask: RouteAsk) -> Placement:
         try:
             decision = self.service.place(self.request(ask))
             if inspect.isawaitable(decision):
                 decision = await decision
-            variables = {str(k): str(v) for k, v in dict(getattr(decision, "variables", {}) or {}).items()}
-            action = str(getattr(decision, "action", "") or variables.get("HOTLINE_ACTION", "queue"))
+            variables = decision.variables() if callable(decision.variables) else dict(decision.variables)
+            action = str(decision.action)
         except Exception:
             log.exception("routing.place failed for %s; queueing from the directory instead", ask.linkedid)
             return await self.fallback.place(ask)
-        variables.setdefault("HOTLINE_ACTION", action)
+        variables = {str(k): str(v) for k, v in variables.items()}
+        # Routing decides the priority from the call; the IVR may only raise it (a re-queue, an answered callback).
+        if ask.priority > int(variables.get("HOTLINE_PRIORITY", "0") or 0):
+            variables["HOTLINE_PRIORITY"] = str(ask.priority)
         return Placement(action, variables)
-
-
-def _coerce(value: Any, annotation: Any) -> Any:
-    if isinstance(value, tuple) and "list" in str(annotation):
-        return list(value)
-    return value
 
 
 def placer_for(kernel: Any) -> Placer:

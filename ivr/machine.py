@@ -58,6 +58,8 @@ class Place:
     priority: int
     duty: bool
     prompt: str | None
+    green: bool = False
+    green_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -249,7 +251,8 @@ def effect_of(node: Any, cur: Cursor, facts: dict[str, Any]) -> Any:
     if isinstance(node, F.ReadChannel):
         return ReadVars(tuple(node.variables))
     if isinstance(node, F.Route):
-        return Place(_skill(node, facts), node.category, node.priority, node.duty, node.prompt)
+        return Place(_skill(node, facts), node.category, node.priority, node.duty, node.prompt, node.green,
+                     node.green_reason)
     if isinstance(node, F.Callback):
         number = _callback_number(node, cur, facts)
         return RegisterCallback(number, node.skill or _channel_skill(facts), node.prompt) if number else None

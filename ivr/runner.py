@@ -24,10 +24,11 @@ class FlowSession:
     """One caller in one script of the flow."""
 
     def __init__(self, kernel: Any, flow: Flow, channel: AgiChannel, info: CallInfo, journal: CallJournal,
-                 placer: Placer, clock: Callable[[], datetime]):
+                 placer: Placer, clock: Callable[[], datetime], node: str = "node1"):
         self.kernel, self.flow, self.channel, self.info = kernel, flow, channel, info
         self.journal, self.placer, self.clock = journal, placer, clock
         self.at = flow.entries.get(info.script, "?")
+        self.node = node
 
     async def run(self, facts: dict[str, Any]) -> None:
         """Walk the flow until a terminal node, a hang-up or a protocol failure; always leaves a record."""
@@ -60,8 +61,11 @@ class FlowSession:
             for s in steps:
                 await self.journal.step(s)
             if isinstance(effect, M.TERMINAL_EFFECTS):
-                await self._finish(cur, effect)
-                return
+                target = await self._finish(cur, effect)
+                if target is None:
+                    return
+                cur = M.goto(cur, target)
+                continue
             cur, pending = M.take_pending(cur)
             outcome = pending if pending is not None and isinstance(effect, M.Ask) else await self._perform(effect)
             cur, step = M.apply(self.flow, cur, effect, outcome)
@@ -84,10 +88,11 @@ class FlowSession:
             return M.Values({n: (await ch.get_var(n)) or "" for n in effect.names})
         raise TypeError(f"unknown effect {effect!r}")
 
-    async def _finish(self, cur: M.Cursor, effect: Any) -> None:
+    async def _finish(self, cur: M.Cursor, effect: Any) -> str | None:
+        """Perform a terminal effect; a node id when the walk must go on (routing declined to queue)."""
         if isinstance(effect, M.Place):
-            await self._place(cur, effect)
-        elif isinstance(effect, M.RegisterCallback):
+            return await self._place(cur, effect)
+        if isinstance(effect, M.RegisterCallback):
             await self.journal.callback(effect.number, effect.skill)
             await self._set({"HOTLINE_ACTION": "callback", "HOTLINE_CALLBACK_NUMBER": effect.number})
             await self.journal.step(M.Step("callback", cur.node, effect.number, {"skill": effect.skill}))
@@ -96,6 +101,7 @@ class FlowSession:
             await self._voicemail(cur, effect)
         elif isinstance(effect, M.Scored):
             await self.journal.survey(effect.score, effect.unsatisfied)
+            self._survey_to_routing(effect.score)
             await self.journal.step(M.Step("survey", cur.node, str(effect.score or ""),
                                            {"score": effect.score, "unsatisfied": effect.unsatisfied}))
             await self._set({"HOTLINE_ACTION": "hangup"})
@@ -106,6 +112,17 @@ class FlowSession:
             await self.journal.step(M.Step("end", cur.node, detail={"reason": effect.reason}))
             if effect.prompt:
                 await self.channel.stream(effect.prompt, "")
+        return None
+
+    def _survey_to_routing(self, score: int | None) -> None:
+        """Put the score on routing's live call record too (its column), when routing runs."""
+        routing = self.kernel.services.get("routing")
+        if score is None or routing is None or not hasattr(routing, "set_survey"):
+            return
+        try:
+            routing.set_survey(self.journal.ids.linkedid, score)
+        except Exception:
+            log.exception("IVR %s: routing.set_survey failed", self.journal.ids.linkedid)
 
     async def _set(self, variables: dict[str, str]) -> None:
         for name, value in variables.items():
@@ -114,13 +131,20 @@ class FlowSession:
                 continue
             await self.channel.set_var(name, value)
 
-    async def _place(self, cur: M.Cursor, effect: M.Place) -> None:
+    async def _place(self, cur: M.Cursor, effect: M.Place) -> str | None:
+        """Ask routing; set the dialplan variables. Returns a node to continue at when routing did not queue."""
         path = tuple(s.node for s in self.journal.steps if s.kind in ("choice", "play", "digits", "score"))
         ask = RouteAsk(linkedid=self.journal.ids.linkedid, uniqueid=self.info.uniqueid, channel=self.info.channel,
                        caller_number=self.info.caller_number, caller_name=self.info.caller_name, did=self.info.did,
                        skill=effect.skill, category=effect.category, priority=effect.priority, duty=effect.duty,
-                       ivr_path=path, handoff_ticket=None, now=self.clock())
+                       ivr_path=path, handoff_ticket=None, now=self.clock(), green=effect.green,
+                       green_reason=effect.green_reason, node=self.node)
         placement = await self.placer.place(ask)
+        if placement.action != "queue":
+            target = self.flow.decisions.get(placement.action)
+            await self.journal.step(M.Step("decision", cur.node, detail={"action": placement.action, "goto": target}))
+            if target is not None:
+                return target
         variables = {"HOTLINE_ACTION": placement.action, **placement.variables}
         await self._set(variables)
         await self.journal.step(M.Step("route", cur.node, detail={
@@ -128,6 +152,7 @@ class FlowSession:
             "queue": variables.get("HOTLINE_QUEUE", ""), "action": placement.action, "source": placement.source}))
         if effect.prompt:
             await self.channel.stream(effect.prompt, "")
+        return None
 
     async def _voicemail(self, cur: M.Cursor, effect: M.TakeMessage) -> None:
         await self.channel.stream(effect.prompt, "")
@@ -142,6 +167,14 @@ class FlowSession:
             raise CallerHungUp("hung up after leaving a message")
         await self._set({"HOTLINE_ACTION": "voicemail"})
         await self.channel.stream(effect.thanks_prompt, "")
+
+
+def ami_node_of(settings: Any, peer: Any) -> str:
+    """The AMI node name of the Asterisk that opened this FastAGI connection (by address; first node otherwise)."""
+    nodes = list(getattr(settings, "ami_nodes", []) or [])
+    host = peer[0] if isinstance(peer, (tuple, list)) and peer else None
+    match = next((n for n in nodes if n.host == host), None) if len(nodes) > 1 else None
+    return (match or (nodes[0] if nodes else None)).name if (match or nodes) else "node1"
 
 
 async def serve_call(kernel: Any, flow: Flow, request: AgiRequest, clock: Callable[[], datetime],
@@ -159,6 +192,7 @@ async def serve_call(kernel: Any, flow: Flow, request: AgiRequest, clock: Callab
     journal = CallJournal(kernel, CallIds(linkedid or "unknown", info.uniqueid or "unknown", info.script,
                                           info.caller_number), clock)
     facts = session_facts(kernel.directory, info, clock(), routing_state(kernel.services.get("routing")))
-    session = FlowSession(kernel, flow, channel, info, journal, placer or placer_for(kernel), clock)
+    session = FlowSession(kernel, flow, channel, info, journal, placer or placer_for(kernel), clock,
+                          node=ami_node_of(kernel.settings, request.writer.get_extra_info("peername")))
     await session.run(facts)
     return journal.steps

@@ -53,6 +53,9 @@ def _edges(flow: Flow) -> list[Problem]:
 def _entries(flow: Flow) -> list[Problem]:
     out = [Problem("error", None, f"entry {script!r} points to {nid!r}, which is not a node")
            for script, nid in flow.entries.items() if nid not in flow.nodes]
+    for action, nid in flow.decisions.items():
+        if nid not in flow.nodes:
+            out.append(Problem("error", None, f"decisions.{action} points to {nid!r}, which is not a node"))
     if flow.on_limit is not None and not isinstance(flow.nodes.get(flow.on_limit), Route):
         out.append(Problem("error", None, f"on_limit {flow.on_limit!r} must be a route node"))
     out += [Problem("warning", None, f"no entry for FastAGI script {script!r}; calls to it will hang up")
@@ -84,7 +87,8 @@ def reachable(g: dict[str, list[str]], starts: list[str]) -> set[str]:
 
 
 def _reachability(flow: Flow) -> list[Problem]:
-    seen = reachable(graph(flow), list(flow.entries.values()) + ([flow.on_limit] if flow.on_limit else []))
+    starts = list(flow.entries.values()) + ([flow.on_limit] if flow.on_limit else []) + list(flow.decisions.values())
+    seen = reachable(graph(flow), starts)
     return [Problem("error", nid, "unreachable: no entry leads here") for nid in flow.nodes if nid not in seen]
 
 
