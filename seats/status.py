@@ -263,7 +263,8 @@ def _hangup(s: SeatState, e: Hangup, now: datetime, acw: int):
     if acw <= 0:
         return _after_call(s, now), []
     until = now + timedelta(seconds=acw)
-    return (_at(now, Status.WRAP_UP, reason=ACW_REASON, acw_until=until, pending_pause=s.pending_pause),
+    return (_at(now, Status.WRAP_UP, reason=ACW_REASON, linkedid=s.linkedid, acw_until=until,
+                pending_pause=s.pending_pause),
             [StartAcwTimer(until)])
 
 

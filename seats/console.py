@@ -1,0 +1,115 @@
+"""The seat console: the `/seat` page and its live WebSocket `/ws/seat` (state, screen pop, call events)."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, WebSocket, WebSocketDisconnect
+from fastapi.responses import HTMLResponse
+
+from hotline.auth import Principal, Role, current_principal, require_page_roles
+from hotline.db import utcnow
+from hotline.web import render
+from seats.history import caller_tickets, previous_calls
+from seats.screenpop import build_pop
+from seats.service import SeatService
+
+log = logging.getLogger(__name__)
+router = APIRouter(tags=["seats"])
+_TOPICS = ("seat.status", "seat.console", "call.ringing", "call.connected", "call.ended", "ticket.changed")
+
+
+@router.get("/seat", response_class=HTMLResponse, include_in_schema=False)
+async def seat_page(request: Request, principal: Annotated[Principal, Depends(require_page_roles(Role.SEAT))]):
+    """坐席工作台."""
+    return render(request, "seats/seat.html", {"title": "坐席工作台"}, principal=principal)
+
+
+async def screen_pop(svc: SeatService, call: dict[str, Any], role: Role) -> dict[str, Any]:
+    """Screen pop with the caller's previous calls and tickets (looked up now, masked for `role`)."""
+    number = call.get("caller_number")
+    async with svc.kernel.sessions() as session:
+        calls = await previous_calls(session, number, exclude_linkedid=call.get("linkedid"))
+        tickets = await caller_tickets(session, number)
+    return build_pop(call, calls, tickets, role, svc.directory, svc.clock())
+
+
+def _for_me(topic: str, payload: dict[str, Any], ext: str, my_linkedid: str | None) -> bool:
+    if topic in ("seat.status", "seat.console"):
+        return payload.get("extension") == ext
+    if topic == "ticket.changed":
+        return False
+    return payload.get("seat_extension") == ext or (my_linkedid is not None and payload.get("linkedid") == my_linkedid)
+
+
+@router.websocket("/ws/seat")
+async def seat_socket(ws: WebSocket, principal: Annotated[Principal, Depends(current_principal)]) -> None:
+    """Live feed for one seat: `state`, `pop` (screen pop), `call` (connected/ended), `console` (taken over)."""
+    svc: SeatService | None = ws.app.state.kernel.services.get("seats")
+    if principal.role != Role.SEAT or not principal.seat_extension or svc is None:
+        await ws.close(code=4403)
+        return
+    await ws.accept()
+    ext = principal.seat_extension
+    bus = svc.kernel.bus
+    subs = [bus.subscribe(t, maxsize=200) for t in _TOPICS]
+    queue: asyncio.Queue = asyncio.Queue()
+
+    async def pump(sub) -> None:
+        async for msg in sub:
+            await queue.put(msg)
+
+    pumps = [asyncio.create_task(pump(s)) for s in subs]
+    reader = asyncio.create_task(_drain(ws))
+    try:
+        state = await svc.snapshot(ext)
+        await ws.send_json({"type": "state", "seat": state})
+        if state.get("call") and state["status"] == "ringing":
+            await ws.send_json({"type": "pop", "pop": await screen_pop(svc, state["call"], principal.role)})
+        my_linkedid = state.get("linkedid")
+        while not reader.done():
+            getter = asyncio.create_task(queue.get())
+            done, _ = await asyncio.wait({getter, reader}, return_when=asyncio.FIRST_COMPLETED)
+            if getter not in done:
+                getter.cancel()
+                break
+            msg = getter.result()
+            if not _for_me(msg.topic, msg.payload, ext, my_linkedid):
+                continue
+            my_linkedid = await _send(ws, svc, principal, msg.topic, msg.payload, my_linkedid)
+    except (WebSocketDisconnect, RuntimeError):
+        pass
+    finally:
+        for p in pumps:
+            p.cancel()
+        reader.cancel()
+        for s in subs:
+            bus.unsubscribe(s)
+        with contextlib.suppress(Exception):
+            await ws.close()
+
+
+async def _send(ws: WebSocket, svc: SeatService, principal: Principal, topic: str, payload: dict[str, Any],
+                my_linkedid: str | None) -> str | None:
+    if topic == "seat.status":
+        await ws.send_json({"type": "state", "seat": payload})
+        return payload.get("linkedid") or my_linkedid
+    if topic == "seat.console":
+        await ws.send_json({"type": "console", **payload})
+        return my_linkedid
+    if topic == "call.ringing":
+        await ws.send_json({"type": "pop", "pop": await screen_pop(svc, payload, principal.role)})
+        return payload.get("linkedid")
+    kind = topic.split(".", 1)[1]
+    await ws.send_json({"type": "call", "event": kind, "linkedid": payload.get("linkedid"),
+                        "outcome": payload.get("outcome"), "at": payload.get("at") or utcnow().isoformat()})
+    return my_linkedid
+
+
+async def _drain(ws: WebSocket) -> None:
+    """Read (and ignore) what the browser sends; returns when it disconnects."""
+    with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+        while True:
+            await ws.receive_text()

@@ -1,0 +1,196 @@
+"""Seat API: double login, bad transfers, incomplete tickets, RBAC — clear errors, nothing corrupted."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from seats.models import SeatEvent, SeatSession
+
+A, B = "console-aaaa1111", "console-bbbb2222"
+
+
+async def _on_call(kernel, ext="1001", linkedid="L1"):
+    """Put the seat on a call as the routing engine would (ring → connected)."""
+    from tests.seats.test_service import wait_for
+
+    kernel.bus.publish("call.ringing", {"linkedid": linkedid, "seat_extension": ext, "caller_number": "13800138000",
+                                        "seat_channel": f"PJSIP/seat{ext}-01", "prefecture_code": "410100",
+                                        "queue": "q-410100-consult", "skill": "consult", "ivr_path": "1-2"})
+    kernel.bus.publish("call.connected", {"linkedid": linkedid, "seat_extension": ext, "caller_channel": "PJSIP/caller-01",
+                                          "seat_channel": f"PJSIP/seat{ext}-01"})
+
+    async def up():
+        async with kernel.sessions() as s:
+            row = await s.get(SeatSession, ext)
+            return row is not None and row.status == "on_call"
+    await wait_for(up)
+
+
+async def test_second_browser_is_refused_then_may_take_over_explicitly(client_for, kernel):
+    li = client_for("li")
+    assert (await li.post("/api/seats/me/login", json={"console_id": A})).status_code == 200
+    r = await li.post("/api/seats/me/login", json={"console_id": B})
+    assert r.status_code == 409 and "另一处签入" in r.json()["detail"]
+    # the first console still holds the seat and can work
+    assert (await li.post("/api/seats/me/ready", json={"console_id": A})).json()["status"] == "available"
+    # the second takes over explicitly; the first is refused from then on, the state is kept
+    r = await li.post("/api/seats/me/login", json={"console_id": B, "takeover": True})
+    assert r.status_code == 200 and r.json()["status"] == "available"
+    r = await li.post("/api/seats/me/pause", json={"console_id": A, "reason": "break"})
+    assert r.status_code == 409 and "接管" in r.json()["detail"]
+    async with kernel.sessions() as s:
+        row = await s.get(SeatSession, "1001")
+        assert (row.console_id, row.status) == (B, "available")
+
+
+async def test_login_twice_from_the_same_console_is_harmless(client_for, ami):
+    li = client_for("li")
+    await li.post("/api/seats/me/login", json={"console_id": A})
+    r = await li.post("/api/seats/me/login", json={"console_id": A})
+    assert r.status_code == 200 and len(ami.actions("QueueAdd")) == 2
+
+
+async def test_commands_before_login_and_unknown_reasons_are_clear_errors(client_for):
+    li = client_for("li")
+    r = await li.post("/api/seats/me/ready", json={"console_id": A})
+    assert r.status_code == 409 and "请先签入" in r.json()["detail"]
+    await li.post("/api/seats/me/login", json={"console_id": A})
+    r = await li.post("/api/seats/me/pause", json={"console_id": A, "reason": "lunch\r\nAction: Hangup"})
+    assert r.status_code == 422 and "未知小休原因" in r.json()["detail"]
+    r = await li.post("/api/seats/me/ready", json={"console_id": "x\r\n"})
+    assert r.status_code == 422
+
+
+async def test_transfer_to_missing_targets_is_refused_without_touching_the_call(client_for, kernel, ami):
+    li = client_for("li")
+    await li.post("/api/seats/me/login", json={"console_id": A})
+    await li.post("/api/seats/me/ready", json={"console_id": A})
+    r = await li.post("/api/seats/me/call/transfer", json={"console_id": A, "kind": "seat", "target": "1002"})
+    assert r.status_code == 409 and "没有通话" in r.json()["detail"]
+    await _on_call(kernel)
+    sent = len(ami.sent)
+    cases = [({"kind": "seat", "target": "9999"}, 404, "目标坐席不存在"),
+             ({"kind": "seat", "target": "1001"}, 422, "不能转接给自己"),
+             ({"kind": "seat", "target": "1002"}, 409, "未签入"),
+             ({"kind": "queue", "target": "q-999999-none"}, 404, "目标队列不存在"),
+             ({"kind": "queue", "target": "q-410100-x\r\nAction: Hangup"}, 404, "目标队列不存在")]
+    for body, status, text in cases:
+        r = await li.post("/api/seats/me/call/transfer", json={"console_id": A, **body})
+        assert r.status_code == status and text in r.json()["detail"], body
+    r = await li.post("/api/seats/me/call/transfer", json={"console_id": A, "kind": "fax", "target": "1"})
+    assert r.status_code == 422
+    assert len(ami.sent) == sent  # nothing reached Asterisk
+    async with kernel.sessions() as s:
+        assert (await s.get(SeatSession, "1001")).status == "on_call"
+
+
+async def test_transfers_use_the_dialplan_contexts(client_for, kernel, ami, users):
+    wang = client_for("wang")
+    await wang.post("/api/seats/me/login", json={"console_id": B})
+    li = client_for("li")
+    await li.post("/api/seats/me/login", json={"console_id": A})
+    await _on_call(kernel)
+    await li.post("/api/seats/me/call/transfer", json={"console_id": A, "kind": "seat", "target": "1002"})
+    await li.post("/api/seats/me/call/transfer", json={"console_id": A, "kind": "gov12345", "attended": True})
+    await li.post("/api/seats/me/call/transfer", json={"console_id": A, "kind": "queue", "target": "q-410000-aid"})
+    (b1, b2) = ami.actions("BlindTransfer")
+    assert (b1["Channel"], b1["Context"], b1["Exten"]) == ("PJSIP/seat1001-01", "seat-transfer", "1002")
+    assert (b2["Context"], b2["Exten"]) == ("queue-overflow", "410000")
+    (sv,) = ami.actions("Setvar")
+    assert (sv["Channel"], sv["Variable"], sv["Value"]) == ("PJSIP/caller-01", "HOTLINE_SKILL", "aid")
+    (at,) = ami.actions("Atxfer")
+    assert (at["Context"], at["Exten"]) == ("handoff-12345", "12345")
+
+
+async def test_asterisk_refusing_a_transfer_is_reported(client_for, kernel, ami):
+    li = client_for("li")
+    await li.post("/api/seats/me/login", json={"console_id": A})
+    await _on_call(kernel)
+    ami.script("BlindTransfer", {"Response": "Error", "Message": "No such channel"})
+    r = await li.post("/api/seats/me/call/transfer", json={"console_id": A, "kind": "gov12345"})
+    assert r.status_code == 502 and "No such channel" in r.json()["detail"]
+
+
+async def test_hold_hangup_go_to_the_seat_phone_and_channel(client_for, kernel, ami):
+    li = client_for("li")
+    await li.post("/api/seats/me/login", json={"console_id": A})
+    await _on_call(kernel)
+    assert (await li.post("/api/seats/me/call/hold", json={"console_id": A})).json() == {"held": True}
+    await li.post("/api/seats/me/call/unhold", json={"console_id": A})
+    await li.post("/api/seats/me/call/hangup", json={"console_id": A})
+    n1, n2 = ami.actions("PJSIPNotify")
+    assert (n1["Endpoint"], n1["Variable"], n2["Variable"]) == ("seat1001", ["Event=hold"], ["Event=talk"])
+    assert ami.actions("Hangup")[0]["Channel"] == "PJSIP/seat1001-01"
+
+
+async def test_ticket_with_missing_fields_names_each_field_and_saves_nothing(client_for, kernel):
+    from integrations.models import Ticket
+
+    li = client_for("li")
+    await li.post("/api/seats/me/login", json={"console_id": A})
+    await _on_call(kernel)
+    r = await li.post("/api/seats/me/tickets", json={"console_id": A, "summary": "x"})
+    assert r.status_code == 422
+    fields = {f["field"]: f["message"] for f in r.json()["detail"]["fields"]}
+    assert fields["category_id"] == "请填写类别" and fields["handling"] == "请填写处理方式"
+    assert fields["summary"] == "诉求摘要太短"
+    r = await li.post("/api/seats/me/tickets", json={"console_id": A, "category_id": "consult.nope",
+                                                     "summary": "工资被拖欠", "handling": "legal_aid"})
+    assert r.status_code == 422 and "未知工单类别" in r.json()["detail"]
+    r = await li.post("/api/seats/me/tickets", json={"console_id": A, "category_id": "consult.labor",
+                                                     "summary": "工资被拖欠", "handling": "answered"})
+    assert r.status_code == 422 and "答复" in r.json()["detail"]
+    async with kernel.sessions() as s:
+        assert (await s.scalars(select(Ticket))).all() == []
+        assert (await s.get(SeatSession, "1001")).status == "on_call"
+
+
+async def test_ticket_takes_caller_data_from_the_call_and_applies_the_handling(client_for, kernel):
+    from integrations.models import Ticket
+
+    li = client_for("li")
+    await li.post("/api/seats/me/login", json={"console_id": A})
+    await _on_call(kernel)
+    r = await li.post("/api/seats/me/tickets", json={
+        "console_id": A, "category_id": "consult.labor", "summary": "工资被拖欠三个月", "handling": "legal_aid",
+        "linkedid": "L1"})
+    assert r.status_code == 201, r.text
+    assert r.json()["handling"] == "转法律援助" and r.json()["status"] == "processing"
+    r2 = await li.post("/api/seats/me/tickets", json={
+        "console_id": A, "category_id": "consult.marriage", "summary": "离婚财产分割", "handling": "answered",
+        "reply": "告知可起诉", "linkedid": "L1"})
+    assert r2.json()["status"] == "closed"
+    async with kernel.sessions() as s:
+        t = await s.scalar(select(Ticket).where(Ticket.number == r.json()["number"]))
+        assert (t.caller_number, t.linkedid, t.owner_username, t.owner_seat, t.prefecture_code) == (
+            "13800138000", "L1", "li", "1001", "410100")
+    due = (await li.get("/api/seats/me/due", params={"category": "mediation.dispute"})).json()
+    assert due["due_days"] == 15
+
+
+async def test_seats_see_only_themselves_supervisors_their_center(client_for, kernel):
+    li, wang = client_for("li"), client_for("wang")
+    await li.post("/api/seats/me/login", json={"console_id": A})
+    await wang.post("/api/seats/me/login", json={"console_id": B})
+    assert (await li.get("/api/seats/1001/events")).status_code == 200
+    assert (await li.get("/api/seats/1002/events")).status_code == 404
+    assert (await li.get("/api/seats")).status_code == 403
+    boss, pboss, root = client_for("boss"), client_for("pboss"), client_for("root")
+    assert {s["extension"] for s in (await boss.get("/api/seats")).json()} == {"1001", "1002"}
+    assert {s["center_code"] for s in (await pboss.get("/api/seats")).json()} == {"410000"}
+    assert len((await root.get("/api/seats")).json()) == 8
+    assert (await boss.get("/api/seats/1002/events")).status_code == 200
+    assert (await pboss.get("/api/seats/1002/events")).status_code == 404
+    assert (await pboss.post("/api/seats/1001/logout")).status_code == 404
+    assert (await boss.post("/api/seats/me/login", json={"console_id": A})).status_code == 403
+
+
+async def test_supervisor_may_sign_a_seat_out_during_a_call(client_for, kernel, ami):
+    li = client_for("li")
+    await li.post("/api/seats/me/login", json={"console_id": A})
+    await _on_call(kernel)
+    assert (await li.post("/api/seats/me/logout", json={"console_id": A})).status_code == 409
+    r = await client_for("boss").post("/api/seats/1001/logout")
+    assert r.status_code == 200 and r.json()["status"] == "offline"
+    async with kernel.sessions() as s:
+        last = (await s.scalars(select(SeatEvent).order_by(SeatEvent.id.desc()))).first()
+        assert (last.from_state, last.to_state, last.username) == ("on_call", "offline", "li")
