@@ -195,7 +195,7 @@ def _skills_behind(flow: Flow, g: dict[str, list[str]], start: str, stop: str) -
     seen, stack, skills = set(), [start], set()
     while stack:
         n = stack.pop()
-        if n in seen or n == stop:
+        if n in seen or n == stop or n not in flow.nodes:
             continue
         seen.add(n)
         node = flow.nodes[n]
