@@ -57,6 +57,8 @@ class AgiChannel:
     async def _check_alive(self, after: str) -> None:
         """`result=-1` means hang-up or failure; one harmless command tells which (the HANGUP line comes first)."""
         reply = await self._send("CHANNEL STATUS")
+        if reply.number is not None and reply.number < 0:
+            raise CallerHungUp(f"{self.name}: {after} then CHANNEL STATUS -1")
         log.warning("AGI %s: %s failed with result=-1 but the channel is still up (status %s): missing prompt?",
                     self.name, after, reply.result)
 

@@ -161,6 +161,11 @@ class FlowSession:
         folder.mkdir(parents=True, exist_ok=True)
         path = str(folder / f"{self.journal.ids.linkedid}-{now.strftime('%H%M%S')}")
         rec = await self.channel.record(path, effect.max_seconds, effect.silence_seconds)
+        if rec.ended_by == "error":
+            log.error("IVR %s: RECORD FILE failed, no message stored", self.info.channel)
+            await self.journal.step(M.Step("voicemail-failed", cur.node))
+            await self._set({"HOTLINE_ACTION": "hangup"})
+            return
         await self.journal.voicemail(path + ".wav", rec.endpos / 8000, rec.ended_by, effect.skill)
         await self.journal.step(M.Step("voicemail", cur.node, detail={"path": path + ".wav", "ended_by": rec.ended_by}))
         if rec.ended_by == "hangup":
