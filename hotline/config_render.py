@@ -124,6 +124,7 @@ class AsteriskConfigSettings(BaseSettings):
     secrets_file: Path | None = Field(None, description="Seat/AMI secrets (JSON, mode 0600); default <var_dir>/asterisk-secrets.json")
     ami_secret: SecretStr | None = Field(None, description="AMI secret; default: the engine's ami_nodes[0].secret")
     run_root: str | None = Field(None, description="Render [directories] under this root (tests/acceptance only)")
+    modules_dir: str = Field("/usr/lib/asterisk/modules", description="astmoddir, rendered only with run_root")
 
 
 @dataclass(frozen=True)
@@ -237,6 +238,7 @@ def build_model(directory: Directory, options: RenderOptions, secrets: dict[str,
         local_nets=[conf_host(n, field="local_nets") for n in cfg.local_nets],
         moh_dir=conf_path(cfg.moh_dir, field="moh_dir"),
         run_root=conf_path(cfg.run_root, field="run_root") if cfg.run_root else None,
+        modules_dir=conf_path(cfg.modules_dir, field="modules_dir"),
         scripts=FASTAGI_SCRIPTS,
     )
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import audioop
+import threading
 import time
 import wave
 from dataclasses import dataclass, field
@@ -39,9 +40,11 @@ class CallScript:
     answer_timeout: float = 15.0
     digits: str = ""
     digits_after: float = 1.0      # seconds after answer before the first digit
+    schedule: tuple[tuple[float, str], ...] = ()  # more digits: (seconds after answer, digits), in order
     play: Path | None = None       # WAV played to the far end (any rate/width, mono or stereo)
     listen_seconds: float = 6.0    # total time kept after answer, recording what is heard
     hangup: bool = True
+    hangup_when: threading.Event | None = None  # hang up early once this is set (acceptance kit)
 
 
 @dataclass
@@ -131,11 +134,14 @@ class SipCaller:
         if script.play is not None:
             call.write_audio(read_wav_as_pyvoip(script.play))
         heard = bytearray()
-        digits_due = answered_at + script.digits_after
+        steps = sorted([*script.schedule, *([(script.digits_after, script.digits)] if script.digits else [])])
         while time.monotonic() - answered_at < script.listen_seconds and call.state == CallState.ANSWERED:
-            if script.digits and not result.digits_sent and time.monotonic() >= digits_due:
-                call.send_dtmf(script.digits)
-                result.digits_sent = script.digits
+            if script.hangup_when is not None and script.hangup_when.is_set():
+                break
+            if steps and time.monotonic() - answered_at >= steps[0][0]:
+                _, digits = steps.pop(0)
+                call.send_dtmf(digits)
+                result.digits_sent += digits
             heard += call.read_audio(160, blocking=False)
             time.sleep(0.02)
         result.remote_hangup = call.state != CallState.ANSWERED

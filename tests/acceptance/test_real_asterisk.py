@@ -1,0 +1,153 @@
+"""A citizen's call on a real Asterisk: carrier trunk → IVR (FastAGI) → queue → a pyVoIP seat answers;
+then the engine's call record, the MixMonitor files and a ticket for the call are checked."""
+from __future__ import annotations
+
+import asyncio
+import math
+import os
+import struct
+import threading
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+
+from hotline.auth import Principal, Role
+from hotline.directory import load_directory
+from integrations.sip.caller import CallScript, SipCaller, SipTarget, voiced_seconds
+from integrations.sip.pyvoip_adapter import HotlinePhone
+from pyVoIP.VoIP import CallState
+
+pytestmark = pytest.mark.slow
+
+
+def _tone_u8(seconds: float) -> bytes:
+    """A 600 Hz tone as pyVoIP audio (unsigned 8-bit, 8 kHz): what the seat 'says'."""
+    return bytes(128 + int(60 * math.sin(2 * math.pi * 600 * i / 8000)) for i in range(int(8000 * seconds)))
+
+
+class AnsweringSeat:
+    """A registered pyVoIP seat that answers every call, talks, and reports when it answered."""
+
+    def __init__(self, acc) -> None:
+        self.answered = threading.Event()
+        self.phone = HotlinePhone(acc.sip_host, acc.sip_port, f"seat{acc.seat_extension}", acc.seat_password,
+                                  my_ip=acc.seat_ip, register=True, call_callback=self._on_call)
+
+    def _on_call(self, call) -> None:
+        call.answer()
+        self.answered.set()
+        call.write_audio(_tone_u8(30))
+        deadline = time.monotonic() + 60
+        while call.state == CallState.ANSWERED and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    def start(self) -> "AnsweringSeat":
+        self.phone.start()
+        return self
+
+    def stop(self) -> None:
+        self.phone.stop()
+
+
+async def _wait_for(fn, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = await fn()
+        if found:
+            return found
+        await asyncio.sleep(0.5)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+async def test_citizen_call_reaches_a_seat_and_leaves_record_recordings_and_ticket(acceptance):
+    from integrations.models import OutboxMessage, Ticket
+    from integrations.schemas import TicketCreate
+    from integrations.tickets import TicketContext, create_ticket
+    from routing.actions import queue_add, queue_remove
+    from routing.ami import AmiLink
+    from routing.models import CallRecord
+
+    acc = acceptance
+    directory = load_directory(acc.settings.directory_file)
+    link = AmiLink(name="acceptance", host=acc.ami_host, port=acc.ami_port, username=acc.ami_user,
+                   secret=acc.ami_secret)
+    joined: asyncio.Future = asyncio.get_running_loop().create_future()
+
+    def on_event(event: dict) -> None:
+        if event.get("Event") == "QueueCallerJoin" and event.get("CallerIDNum") == acc.caller_number \
+                and not joined.done():
+            joined.set_result(event)
+
+    await link.start()
+    await link.wait_ready(15)
+    unlisten = link.listen(on_event, {"QueueCallerJoin"})
+    seat = await asyncio.to_thread(AnsweringSeat(acc).start)
+    hang_up = threading.Event()
+    # 人工服务 is 0 in the main menu during business hours; after hours 1 reaches the duty lawyer
+    digit = "0" if directory.is_open(datetime.now(timezone.utc)) else "1"
+    first = float(os.environ.get("HOTLINE_ACCEPTANCE_MENU_AT", "12"))
+    script = CallScript(number="12348", schedule=((first, digit), (first + 8, digit), (first + 16, digit)),
+                        listen_seconds=90, answer_timeout=10, hangup_when=hang_up)
+    caller = SipCaller(SipTarget(acc.sip_host, acc.sip_port, username=acc.caller_number, my_ip=acc.caller_ip))
+    call = asyncio.create_task(caller.arun(script))
+    queue = interface = None
+    try:
+        event = await asyncio.wait_for(joined, 60)
+        queue, linkedid = event["Queue"], event["Linkedid"]
+        interface = f"PJSIP/seat{acc.seat_extension}"
+        await queue_add(link, queue=queue, interface=interface, member_name=f"验收{acc.seat_extension}")
+        assert await asyncio.to_thread(seat.answered.wait, 30), "the seat was never rung"
+        await asyncio.sleep(6)  # talk
+        hang_up.set()
+        result = await asyncio.wait_for(call, 30)
+    finally:
+        if queue and interface:
+            await queue_remove(link, queue=queue, interface=interface)
+        unlisten()
+        await asyncio.to_thread(seat.stop)
+        await link.stop()
+        if not call.done():
+            call.cancel()
+
+    assert result.answered and not result.remote_hangup
+    assert voiced_seconds(result.audio) > 3  # the IVR greeting, then the seat's voice through the bridge
+
+    engine = create_async_engine(acc.settings.database_url)
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    try:
+        async def record():
+            async with sessions() as s:
+                return (await s.execute(select(CallRecord).where(CallRecord.linkedid == linkedid))).scalar_one_or_none()
+        rec = await _wait_for(record, 30, f"the call record of {linkedid}")
+        assert rec.outcome == "answered" and rec.seat_extension == acc.seat_extension
+        assert rec.direction == "inbound" and rec.caller_number == acc.caller_number
+        assert queue in [q.get("queue") for q in rec.queues]
+        assert rec.talk_seconds and rec.talk_seconds >= 4
+
+        day = rec.answered_at.strftime("%Y/%m/%d")
+        folder = Path(acc.settings.recordings_dir) / day
+
+        async def files():
+            found = [folder / f"{linkedid}-{leg}.wav" for leg in ("mix", "in", "out")]
+            return found if all(p.is_file() and p.stat().st_size > 44 for p in found) else None
+        await _wait_for(files, 30, f"MixMonitor files {folder}/{linkedid}-{{mix,in,out}}.wav")
+
+        seat_principal = Principal(f"seat{acc.seat_extension}", Role.SEAT, seat_extension=acc.seat_extension,
+                                   center_code=directory.seat(acc.seat_extension).center
+                                   if directory.seat(acc.seat_extension) else None)
+        async with sessions() as s:
+            ticket = await create_ticket(s, TicketCreate(category_id="consult.other", summary="验收测试来电",
+                                                         caller_number=acc.caller_number, linkedid=linkedid),
+                                         seat_principal, TicketContext(directory))
+            await s.commit()
+        async with sessions() as s:
+            stored = (await s.execute(select(Ticket).where(Ticket.linkedid == linkedid))).scalar_one()
+            outbox = (await s.execute(select(OutboxMessage).where(OutboxMessage.ticket_id == stored.id))).scalars().all()
+        assert stored.number == ticket.number and stored.caller_number == acc.caller_number
+        assert outbox, "the ticket was not queued for the 12348 platform"
+    finally:
+        await engine.dispose()
