@@ -234,8 +234,9 @@ def _resync_answer(call, channels: list[dict], at: float) -> None:
             call.answered_at, call.resynced = at, True
             call.seat_channel = ch.get("Channel", "")
             call.seat_interface = call.seat_channel.rsplit("-", 1)[0]
-            if call.visit is not None:
-                call.visit.left_at, call.visit.result = at, "answered"
+            visit = call.visit
+            if visit is not None:
+                visit.left_at, visit.result = at, "answered"
             return
 
 
