@@ -183,9 +183,10 @@ async def current_principal(
         row = await session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_api_key(key), ApiKey.active))
         if row is None:
             raise _unauthorized("API 密钥无效 (invalid API key)")
+        principal = Principal(row.name, Role(row.role))
         if conn.scope["type"] == "websocket":
-            await session.rollback()
-        return Principal(row.name, Role(row.role))
+            await session.rollback()  # a WebSocket lives for hours: do not hold a pooled connection
+        return principal
     token = token or conn.cookies.get(COOKIE)
     if not token:
         raise _unauthorized("请先登录 (not authenticated)")
