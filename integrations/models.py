@@ -105,6 +105,7 @@ class CallbackTask(Base):
     max_attempts: Mapped[int] = mapped_column(Integer, default=3)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     action_id: Mapped[str | None] = mapped_column(String(40), nullable=True, unique=True)
+    call_uniqueid: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     outcome: Mapped[str] = mapped_column(String(16), default="")
     history: Mapped[list] = mapped_column(JSON, default=list)
     satisfaction: Mapped[int | None] = mapped_column(Integer, nullable=True)

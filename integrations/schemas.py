@@ -184,3 +184,22 @@ class PlatformStatus(BaseModel):
 
     _multi = field_validator("reply")(lambda v: multi_line(v))
     _ref = field_validator("external_ref")(TicketCreate._ref.__func__)
+
+
+class Gov12345Handoff(BaseModel):
+    """A request 12345 hands to 12348 (their ticket id, the citizen, the matter)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    external_ref: str = Field(..., description="12345 工单号")
+    summary: str = Field(..., min_length=2, max_length=200)
+    detail: str = Field("", max_length=20000)
+    caller_number: str = Field("", max_length=32)
+    caller_name: str = Field("", max_length=64)
+    category_id: str = Field("consult.other", max_length=40, description="Our category if 12345 knows it")
+    prefecture_code: str | None = Field(None, pattern=r"^\d{6}$")
+
+    _one = field_validator("summary", "caller_name")(lambda v: one_line(v))
+    _multi = field_validator("detail")(lambda v: multi_line(v))
+    _ref = field_validator("external_ref")(TicketCreate._ref.__func__)
+    _number = field_validator("caller_number")(TicketCreate._number.__func__)

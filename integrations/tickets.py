@@ -170,6 +170,10 @@ async def change_status(session: AsyncSession, ticket: Ticket, change: StatusCha
         values["closed_at"] = None
     changes = _bump(ticket, now, **values)
     await _record(session, ctx, ticket, actor, "status", changes, change.note)
+    if change.status == "closed":
+        from integrations.callbacks import on_ticket_closed  # callbacks builds on this module
+
+        await on_ticket_closed(session, ctx, ticket)
     return ticket
 
 
@@ -215,6 +219,10 @@ async def apply_remote_status(session: AsyncSession, ticket: Ticket, status: str
         values["closed_at"] = ctx.clock()
     changes = _bump(ticket, ctx.clock(), **values)
     await _record(session, ctx, ticket, actor, "status", changes, f"{actor.username}回传")
+    if status == "closed":
+        from integrations.callbacks import on_ticket_closed
+
+        await on_ticket_closed(session, ctx, ticket)
     return ticket
 
 
@@ -242,3 +250,11 @@ def ticket_dict(ticket: Ticket, directory: Directory) -> dict:
         "updated_at": ticket.updated_at.isoformat(), "due_at": ticket.due_at.isoformat(),
         "closed_at": ticket.closed_at.isoformat() if ticket.closed_at else None,
     }
+
+
+async def assign_owner(session: AsyncSession, ticket: Ticket, owner: Principal, actor: Principal,
+                       ctx: TicketContext, note: str = "") -> Ticket:
+    """Make `owner` (a seat) responsible for the ticket (首问负责)."""
+    changes = _bump(ticket, ctx.clock(), owner_username=owner.username, owner_seat=owner.seat_extension)
+    await _record(session, ctx, ticket, actor, "assigned", changes, note, event_type="updated")
+    return ticket

@@ -101,6 +101,7 @@ def upgrade() -> None:
         sa.Column('max_attempts', sa.Integer(), nullable=False),
         sa.Column('next_attempt_at', hotline.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column('action_id', sa.String(length=40), nullable=True),
+        sa.Column('call_uniqueid', sa.String(length=64), nullable=True),
         sa.Column('outcome', sa.String(length=16), nullable=False),
         sa.Column('history', sa.JSON(), nullable=False),
         sa.Column('satisfaction', sa.Integer(), nullable=True),
@@ -156,6 +157,13 @@ def upgrade() -> None:
         )
         with op.batch_alter_table('ticket_events', schema=None) as batch_op:
             batch_op.create_index(batch_op.f('ix_ticket_events_ticket_id'), ['ticket_id'], unique=False)
+    if not _has_column('callback_tasks', 'call_uniqueid'):
+        with op.batch_alter_table('callback_tasks', schema=None) as batch_op:
+            batch_op.add_column(sa.Column('call_uniqueid', sa.String(length=64), nullable=True))
+    if not any(i["name"] == 'ix_callback_tasks_call_uniqueid'
+               for i in sa.inspect(op.get_bind()).get_indexes('callback_tasks')):
+        with op.batch_alter_table('callback_tasks', schema=None) as batch_op:
+            batch_op.create_index(batch_op.f('ix_callback_tasks_call_uniqueid'), ['call_uniqueid'], unique=False)
     if not _has_column('outbox', 'prev_seq'):
         with op.batch_alter_table('outbox', schema=None) as batch_op:
             batch_op.add_column(sa.Column('prev_seq', sa.Integer(), nullable=True))
