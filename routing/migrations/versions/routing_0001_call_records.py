@@ -19,7 +19,7 @@ depends_on = 'hotline_0001'
 
 
 def upgrade() -> None:
-        op.create_table('routing_call_records',
+    op.create_table('routing_call_records',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('linkedid', sa.String(length=80), nullable=False),
     sa.Column('node', sa.String(length=40), nullable=False),
@@ -77,9 +77,8 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_routing_call_records_seat_extension'), ['seat_extension'], unique=False)
 
 
-
 def downgrade() -> None:
-        with op.batch_alter_table('routing_call_records', schema=None) as batch_op:
+    with op.batch_alter_table("routing_call_records", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_routing_call_records_seat_extension'))
         batch_op.drop_index(batch_op.f('ix_routing_call_records_prefecture_code'))
         batch_op.drop_index('ix_routing_call_records_outcome_offered')
