@@ -11,6 +11,7 @@ import asyncio
 import hashlib
 import logging
 import re
+import socket
 from dataclasses import dataclass, field
 
 from .core import Simulator
@@ -112,20 +113,27 @@ class AmiSession:
             self.queue.put_nowait(None) if not self.queue.full() else self.writer.transport.abort()
 
     async def writer_loop(self) -> None:
-        """Write queued messages in order."""
+        """Write queued messages in order; a client that stops reading is cut off."""
+        self.writer.transport.set_write_buffer_limits(high=self.server.max_buffer)
         try:
             while True:
-                data = await self.queue.get()
-                if data is None:
+                batch = [await self.queue.get()]
+                while not self.queue.empty() and batch[-1] is not None:
+                    batch.append(self.queue.get_nowait())
+                end = batch[-1] is None
+                self.writer.write(b"".join(d for d in batch if d is not None))
+                await asyncio.wait_for(self.writer.drain(), timeout=self.server.write_timeout)
+                if end:
                     break
-                self.writer.write(data)
-                if self.writer.transport.get_write_buffer_size() > self.server.max_buffer:
-                    await asyncio.wait_for(self.writer.drain(), timeout=self.server.write_timeout)
         except (ConnectionError, asyncio.TimeoutError, OSError):
             self.dropped = True
+            log.warning("AMI client %s did not read for %.1f s: disconnecting", self.peer, self.server.write_timeout)
         finally:
             self.closed = True
-            self.writer.close()
+            if self.dropped:
+                self.writer.transport.abort()  # never wait for a client that stopped reading
+            else:
+                self.writer.close()
 
     # -- reading ----------------------------------------------------------------------
     async def reader_loop(self) -> None:
@@ -165,11 +173,13 @@ class AmiServer:
     """The listening socket and every session on it."""
 
     def __init__(self, sim: Simulator, users: list[AmiUser], max_queue: int = 20000,
-                 max_buffer: int = 4 * 1024 * 1024, write_timeout: float = 5.0, auth_delay: float = 1.0) -> None:
+                 max_buffer: int = 4 * 1024 * 1024, write_timeout: float = 5.0, auth_delay: float = 1.0,
+                 sndbuf: int | None = None) -> None:
         self.sim = sim
         self.users = {u.username: u for u in users}
         self.sessions: set[AmiSession] = set()
         self.max_queue, self.max_buffer, self.write_timeout, self.auth_delay = max_queue, max_buffer, write_timeout, auth_delay
+        self.sndbuf = sndbuf  # kernel send buffer per client: bounds what a stalled client can hold
         self._server: asyncio.base_events.Server | None = None
         from .ami_actions import new_challenge
 
@@ -199,6 +209,9 @@ class AmiServer:
             self.sim.listeners.remove(self._on_event)
 
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        sock = writer.get_extra_info("socket")
+        if self.sndbuf and sock is not None:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, self.sndbuf)
         session = AmiSession(self, reader, writer)
         self.sessions.add(session)
         writer.write(BANNER)
