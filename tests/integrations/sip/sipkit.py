@@ -37,8 +37,9 @@ def tone_wav(path: Path, seconds: float, freq: float = 440.0, amplitude: int = 8
 class Baresip:
     """A headless baresip: one account that auto-answers (or never answers) and plays a WAV file."""
 
-    def __init__(self, home: Path, greeting: Path, answer: str = "auto") -> None:
-        self.home, self.port = home, free_udp_port()
+    def __init__(self, home: Path, greeting: Path, answer: str = "auto", dial: str | None = None,
+                 registrar: int | None = None) -> None:
+        self.home, self.port, self.dial = home, free_udp_port(), dial
         home.mkdir(parents=True, exist_ok=True)
         rtp = free_udp_port() & ~1
         (home / "config").write_text("\n".join([
@@ -47,14 +48,15 @@ class Baresip:
             f"audio_player aufile,{home / 'unused.wav'}", "audio_srate 8000", "audio_channels 1",
             f"rtp_ports {rtp}-{rtp + 40}", f"module_path {BARESIP_MODULES}",
             "module g711.so", "module aufile.so", "module_app account.so", "module_app menu.so", ""]))
-        (home / "accounts").write_text(
-            f"<sip:ivr@127.0.0.1>;regint=0;answermode={answer};audio_codecs=PCMA,PCMU\n")
+        aor = f"<sip:ivr@127.0.0.1:{registrar}>;regint=600" if registrar else "<sip:ivr@127.0.0.1>;regint=0"
+        (home / "accounts").write_text(f"{aor};answermode={answer};audio_codecs=PCMA,PCMU\n")
         self.log_path = home / "baresip.log"
         self.proc: subprocess.Popen | None = None
 
     def __enter__(self) -> "Baresip":
         self._log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(["baresip", "-f", str(self.home), "-v"], stdout=self._log,
+        extra = ["-e", f"/dial {self.dial}"] if self.dial else []
+        self.proc = subprocess.Popen(["baresip", "-f", str(self.home), "-v", *extra], stdout=self._log,
                                      stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + 10
         while "baresip is ready" not in self.log():
@@ -88,6 +90,81 @@ class Baresip:
         """Digits baresip decoded from RFC 4733 events (one per completed event)."""
         import re
         return "".join(re.findall(r"received event: '(.)' \(end=1\)", self.log()))
+
+
+KAMAILIO_CFG = """#!KAMAILIO
+debug=2
+log_stderror=yes
+children=1
+disable_tcp=yes
+listen=udp:127.0.0.1:{port}
+mpath="{modules}"
+loadmodule "tm.so"
+loadmodule "sl.so"
+loadmodule "rr.so"
+loadmodule "pv.so"
+loadmodule "xlog.so"
+loadmodule "textops.so"
+loadmodule "siputils.so"
+loadmodule "usrloc.so"
+loadmodule "registrar.so"
+request_route {{
+  if (has_totag()) {{
+    if (loose_route()) {{ xlog("L_NOTICE", "ROUTED in-dialog $rm\\n"); t_relay(); exit; }}
+    xlog("L_NOTICE", "NO-ROUTE in-dialog $rm\\n");
+    if (is_method("ACK")) {{ exit; }}
+    sl_send_reply("404", "Not here"); exit;
+  }}
+  if (is_method("REGISTER")) {{ save("location"); exit; }}
+  if (is_method("CANCEL")) {{ if (t_check_trans()) {{ t_relay(); }} exit; }}
+  record_route();
+  if (!lookup("location")) {{ sl_send_reply("404", "Not Found"); exit; }}
+  t_relay();
+}}
+"""
+
+
+def kamailio_modules() -> Path | None:
+    for base in (Path("/usr/lib/x86_64-linux-gnu/kamailio/modules"), Path("/usr/lib/kamailio/modules"),
+                 Path("/usr/lib64/kamailio/modules")):
+        if (base / "rr.so").exists():
+            return base
+    return None
+
+
+class Kamailio:
+    """Kamailio as registrar and record-routing proxy: in-dialog requests pass only with a Route."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.dir, self.port = workdir, free_udp_port()
+        workdir.mkdir(parents=True, exist_ok=True)
+        (workdir / "kamailio.cfg").write_text(KAMAILIO_CFG.format(port=self.port, modules=f"{kamailio_modules()}/"))
+        self.log_path = workdir / "kamailio.log"
+        self.proc: subprocess.Popen | None = None
+
+    def __enter__(self) -> "Kamailio":
+        self._log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(
+            ["kamailio", "-f", str(self.dir / "kamailio.cfg"), "-DD", "-E", "-Y", str(self.dir),
+             "-P", str(self.dir / "kamailio.pid")], stdout=self._log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 10
+        while "SO_RCVBUF is finally" not in self.log():
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"kamailio did not start:\n{self.log()}")
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        self._log.close()
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
 
 class RtpSink:

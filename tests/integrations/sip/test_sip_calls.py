@@ -11,7 +11,7 @@ import pytest
 
 from integrations.sip.caller import CallScript, SipCaller, SipTarget, voiced_seconds
 
-from .sipkit import Baresip, RtpSink, sipp_uas, tone_wav
+from .sipkit import Baresip, Kamailio, RtpSink, kamailio_modules, sipp_uas, tone_wav
 
 pytestmark = pytest.mark.slow
 needs_baresip = pytest.mark.skipif(shutil.which("baresip") is None, reason="baresip is not installed (apt-get install baresip)")
@@ -85,3 +85,60 @@ def _distortion(pcm16: bytes, freq: float) -> float:
     b = 2 * sum(v * w for v, w in zip(x, c)) / len(x)
     residual = sum((v - a * si - b * ci) ** 2 for v, si, ci in zip(x, s, c))
     return residual / max(1.0, sum(v * v for v in x))
+
+
+@needs_baresip
+def test_pyvoip_seat_answers_a_call_from_baresip_and_handles_its_bye(tmp_path):
+    import threading
+    import time
+
+    from pyVoIP.VoIP import CallState
+
+    from integrations.sip.caller import pyvoip_to_pcm16
+    from integrations.sip.pyvoip_adapter import HotlinePhone
+
+    answered, heard, ended = threading.Event(), bytearray(), threading.Event()
+
+    def on_call(call):
+        call.answer()
+        answered.set()
+        deadline = time.monotonic() + 10
+        while call.state == CallState.ANSWERED and time.monotonic() < deadline:
+            heard.extend(call.read_audio(160, blocking=False))
+            time.sleep(0.02)
+        if call.state == CallState.ENDED:
+            ended.set()
+
+    far = Baresip(tmp_path / "bs", tone_wav(tmp_path / "voice.wav", 2.0))
+    # the "server" of this seat is the calling baresip: pyVoIP sends its replies there
+    phone = HotlinePhone("127.0.0.1", far.port, "seat1001", register=False, call_callback=on_call)
+    phone.start()
+    try:
+        far.dial = f"sip:seat1001@127.0.0.1:{phone.sip.myPort}"
+        with far:
+            assert answered.wait(10), far.log()
+            assert ended.wait(10), far.log()  # baresip hangs up at the end of its file: our BYE handling
+            assert far.wait_for("Call established")
+    finally:
+        phone.stop()
+    assert voiced_seconds(pyvoip_to_pcm16(bytes(heard))) > 1.0
+
+
+needs_kamailio = pytest.mark.skipif(shutil.which("kamailio") is None or kamailio_modules() is None,
+                                    reason="kamailio is not installed (apt-get install kamailio)")
+
+
+@needs_baresip
+@needs_kamailio
+def test_call_through_record_routing_kamailio_to_registered_baresip(tmp_path):
+    with Kamailio(tmp_path / "k") as proxy, \
+            Baresip(tmp_path / "bs", tone_wav(tmp_path / "g.wav", 5.0), registrar=proxy.port) as phone:
+        assert phone.wait_for("200 OK", 10), phone.log()  # registered with kamailio
+        result = SipCaller(SipTarget("127.0.0.1", proxy.port)).run(
+            CallScript(number="ivr", digits="5", digits_after=0.5, listen_seconds=2.5))
+        closed = phone.wait_for("session closed")
+        log = proxy.log()
+    assert result.answered and phone.received_digits() == "5"
+    assert "ROUTED in-dialog ACK" in log and "ROUTED in-dialog BYE" in log
+    assert "NO-ROUTE" not in log
+    assert closed  # our BYE reached baresip through the proxy
