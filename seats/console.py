@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import HTMLResponse
 
-from hotline.auth import Principal, Role, current_principal, require_page_roles
+from hotline.auth import Principal, Role, require_page_roles, require_roles
 from hotline.db import utcnow
 from hotline.web import render
 from seats.history import caller_tickets, previous_calls
@@ -45,10 +45,10 @@ def _for_me(topic: str, payload: dict[str, Any], ext: str, my_linkedid: str | No
 
 
 @router.websocket("/ws/seat")
-async def seat_socket(ws: WebSocket, principal: Annotated[Principal, Depends(current_principal)]) -> None:
+async def seat_socket(ws: WebSocket, principal: Annotated[Principal, Depends(require_roles(Role.SEAT))]) -> None:
     """Live feed for one seat: `state`, `pop` (screen pop), `call` (connected/ended), `console` (taken over)."""
     svc: SeatService | None = ws.app.state.kernel.services.get("seats")
-    if principal.role != Role.SEAT or not principal.seat_extension or svc is None:
+    if not principal.seat_extension or svc is None:
         await ws.close(code=4403)
         return
     await ws.accept()

@@ -14,6 +14,7 @@ FULL_NUMBER_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
 def mask_number(number: str | None) -> str:
     """138****8000 for a mobile, 0371****48 style for fixed lines; short numbers keep only their tail."""
     digits = re.sub(r"\D", "", number or "")
+    digits = re.sub(r"^(?:0086|86)(?=1\d{10}$)", "", digits)  # +86 138… is the same mobile
     if not digits:
         return "未知号码"
     if len(digits) >= 11:

@@ -194,3 +194,21 @@ async def test_supervisor_may_sign_a_seat_out_during_a_call(client_for, kernel, 
     async with kernel.sessions() as s:
         last = (await s.scalars(select(SeatEvent).order_by(SeatEvent.id.desc()))).first()
         assert (last.from_state, last.to_state, last.username) == ("on_call", "offline", "li")
+
+
+async def test_a_seat_sees_its_own_calls_with_talk_time_and_no_one_elses(client_for, kernel):
+    li = client_for("li")
+    await li.post("/api/seats/me/login", json={"console_id": A})
+    await li.post("/api/seats/me/ready", json={"console_id": A})
+    await _on_call(kernel, linkedid="L42")
+    kernel.bus.publish("call.ended", {"linkedid": "L42", "seat_extension": "1001"})
+    from tests.seats.test_service import wait_for
+
+    async def wrapped():
+        return (await li.get("/api/seats/1001/calls")).json()[0]["ended_at"] is not None
+    await wait_for(wrapped)
+    (call,) = (await li.get("/api/seats/1001/calls")).json()
+    assert call["linkedid"] == "L42" and call["operator"] == "li" and call["talk_seconds"] >= 0
+    assert (await client_for("wang").get("/api/seats/1001/calls")).status_code == 404
+    assert len((await client_for("boss").get("/api/seats/1001/calls")).json()) == 1
+    assert (await client_for("pboss").get("/api/seats/1001/calls")).status_code == 404
