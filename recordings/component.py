@@ -19,10 +19,10 @@ class RecordingsComponent:
     name = "recordings"
 
     def __init__(self, scan_seconds: float = 60.0, settle_seconds: float = 30.0, ingest_delay: float = 2.0,
-                 lease_seconds: float = 30.0) -> None:
+                 lease_seconds: float = 30.0, purge_seconds: float = 86400.0) -> None:
         # ingest_delay: MixMonitor closes its files ~0.6 s after StopMixMonitor/hang-up (see the traces)
         self.scan_seconds, self.settle_seconds = scan_seconds, settle_seconds
-        self.ingest_delay, self.lease_seconds = ingest_delay, lease_seconds
+        self.ingest_delay, self.lease_seconds, self.purge_seconds = ingest_delay, lease_seconds, purge_seconds
         self.kernel = None
         self.pool = None
         self.model_problem: str | None = None
@@ -42,6 +42,7 @@ class RecordingsComponent:
         if "worker" in roles:
             self._listen("call.ended", self._on_ended)
             self._tasks.append(asyncio.create_task(self._scan_loop(), name="recordings-scan"))
+            self._tasks.append(asyncio.create_task(self._retention_loop(), name="recordings-retention"))
             await self._start_pool()
 
     def _listen(self, topic: str, handler) -> None:
@@ -84,6 +85,21 @@ class RecordingsComponent:
             except Exception:  # noqa: BLE001 - keep scanning next round
                 log.exception("recording scan failed")
             await asyncio.sleep(self.scan_seconds)
+
+    async def _retention_loop(self) -> None:
+        from recordings.maintenance import purge
+
+        s = self.kernel.settings
+        while True:
+            try:
+                async with self.kernel.sessions() as ses:
+                    gone = await purge(ses, s.recordings_dir, datetime.now(timezone.utc), s.retention_days,
+                                       actor="retention-policy")
+                if gone:
+                    log.info("retention: purged %d recordings older than %d days", len(gone), s.retention_days)
+            except Exception:  # noqa: BLE001 - try again next round
+                log.exception("retention purge failed")
+            await asyncio.sleep(self.purge_seconds)
 
     async def _start_pool(self) -> None:
         from recordings.pool import WorkerPool

@@ -96,3 +96,30 @@ async def test_call_end_ingests_the_files_and_announces_them(kernel):
         assert len(list(await s.scalars(select(Recording)))) == 3
         assert len(list(await s.scalars(select(TranscriptionJob)))) == 2
         assert (await s.scalar(select(RecordedCall))).ended_at is not None
+
+
+async def test_worker_role_applies_the_retention_policy_by_itself(kernel):
+    from datetime import timedelta
+
+    from hotline.models import AuditLog
+    from tests.recordings.seed import T0, seed_call, words
+
+    kernel.settings.transcription_workers = 0
+    await seed_call(kernel, "1795000000.1", seat="1001", center="410100", caller=[words("离婚", 0.5)], seat_said=[])
+    async with kernel.sessions() as s:  # make the call older than the retention period
+        from sqlalchemy import update
+
+        await s.execute(update(Recording).values(recorded_on=T0 - timedelta(days=400)))
+        await s.commit()
+    comp = RecordingsComponent(scan_seconds=3600)
+    await comp.start(kernel, {"worker"})
+    try:
+        async def purged():
+            async with kernel.sessions() as s:
+                return {r.status for r in await s.scalars(select(Recording))} == {"purged"}
+        assert await _until(purged)
+    finally:
+        await comp.stop()
+    async with kernel.sessions() as s:
+        actors = set(await s.scalars(select(AuditLog.actor).where(AuditLog.action == "recording.purge")))
+    assert actors == {"retention-policy"}
