@@ -57,6 +57,7 @@ class Simulator:
         self.rng = random.Random(config.seed)
         self.boot_time = int(sched.now) - 1
         self.channels: dict[str, Channel] = {}
+        self.by_endpoint: dict[str, dict[str, Channel]] = {}  # endpoint → its live channels
         self.endpoints: dict[str, Endpoint] = {e.name: e for e in config.endpoints}
         self.devstate: dict[str, str] = {}
         self.listeners: list[Listener] = []
@@ -109,15 +110,15 @@ class Simulator:
         """Aggregate device state of `PJSIP/<endpoint>` from its channels (chan_pjsip devicestate)."""
         name = device.split("/", 1)[1] if "/" in device else device
         ep = self.endpoints.get(name)
-        chans = [c for c in self.channels.values() if c.endpoint == name and not c.hungup]
-        if any(c.variables.get("__HOLD") == "1" for c in chans):
-            return "ONHOLD"
-        if any(c.state == UP for c in chans):
-            return "INUSE"
-        if any(c.state == RINGING for c in chans):
-            return "RINGING"
+        chans = self.by_endpoint.get(name)
         if chans:
-            return "INUSE"
+            up = ringing = False
+            for c in chans.values():  # one pass: trunks carry thousands of channels under load
+                if "__HOLD" in c.variables:
+                    return "ONHOLD"
+                up = up or c.state == UP
+                ringing = ringing or c.state == RINGING
+            return "INUSE" if up or not ringing else "RINGING"
         if ep is None or not ep.registered:
             return "UNAVAILABLE"
         return "NOT_INUSE"
@@ -148,6 +149,7 @@ class Simulator:
                        linkedid=linkedid or uid, created=self.now, endpoint=endpoint, state=state,
                        cid_num=cid_num, cid_name=cid_name, context=context, exten=exten)
         self.channels[chan.name] = chan
+        self.by_endpoint.setdefault(endpoint, {})[chan.name] = chan
         self.emit(ev.channel_event("Newchannel", chan))
         return chan
 
@@ -174,6 +176,7 @@ class Simulator:
         chan.hangup_cause = cause
         self.emit(ev.hangup(chan, cause))
         self.channels.pop(chan.name, None)
+        self.by_endpoint.get(chan.endpoint, {}).pop(chan.name, None)
         for fn in chan.on_hangup:
             fn(chan)
         rec = self.recorders.pop(chan.name, None)

@@ -74,7 +74,7 @@ async def run_load(calls_per_second: float = 50.0, duration: float = 60.0, seats
         script.variables = {"HOTLINE_QUEUE": qnames[count[0] % queues]}
         place_call(sim, script)
         count[0] += 1
-        peak[0] = max(peak[0], sum(1 for c in sim.channels.values() if c.endpoint == "caller"))
+        peak[0] = max(peak[0], len(sim.by_endpoint.get("caller", {})))
         if sched.now + model.next_gap() < end:
             sched.call_later(model.next_gap(), arrive)
 

@@ -47,15 +47,20 @@ def join(eng: "QueueEngine", chan: Channel, queue: str, timeout: float | None, p
 
 
 def kick(eng: "QueueEngine", q: "QueueState") -> None:
-    """Offer waiting callers to free members (autofill: as many callers as free members)."""
-    for idx, entry in enumerate(list(q.entries)):
+    """Offer waiting callers, in queue order, to free members (autofill)."""
+    if not q.entries or not _has_free(eng, q):
+        return
+    for entry in list(q.entries):
         if entry.attempts or entry.outcome.done() or entry.retry_at > eng.sim.now:
             continue
-        free = [m for m in q.members if eng.available(q, m) and m.state_interface not in eng.busy_interfaces(q)]
-        ringing_others = sum(1 for e in q.entries[:idx] if e.attempts)
-        if idx - ringing_others >= len(free) and idx > 0:
-            break
         ring(eng, entry)
+        if not _has_free(eng, q):
+            return
+
+
+def _has_free(eng: "QueueEngine", q: "QueueState") -> bool:
+    busy = eng.busy_interfaces(q)
+    return any(eng.available(q, m) and m.state_interface not in busy for m in q.members)
 
 
 def ring(eng: "QueueEngine", entry: "Entry") -> None:

@@ -59,6 +59,8 @@ class QueueState:
     talktime: int = 0
     rrpos: int = 0
     member_seq: int = 0
+    _order: list[Member] = field(default_factory=list)
+    _order_key: tuple[int, int] = (-1, -1)
 
     @property
     def name(self) -> str:
@@ -73,8 +75,11 @@ class QueueState:
         return None
 
     def ordered(self) -> list[Member]:
-        """Members in app_queue container order."""
-        return member_order(self.cfg.strategy, self.members)
+        """Members in app_queue container order (cached until membership changes)."""
+        key = (len(self.members), self.member_seq)
+        if self._order_key != key:
+            self._order, self._order_key = member_order(self.cfg.strategy, self.members), key
+        return self._order
 
 
 class QueueEngine:

@@ -37,7 +37,7 @@ def blind_transfer(sim: "Simulator", chan: Channel, context: str, exten: str) ->
     br = chan.bridge
     if peer is None or br is None:
         return
-    if peer.variables.get("__HOLD") == "1":
+    if "__HOLD" in peer.variables:
         unhold(sim, chan)
     sim.emit(ev.event("BlindTransfer", [("Result", "Success"), *ev.chan_block(chan.snapshot(), "Transferer"),
                                         *ev.chan_block(peer.snapshot(), "Transferee"),
