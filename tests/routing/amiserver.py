@@ -16,8 +16,9 @@ class ScriptedAmiServer:
     def __init__(self, *, secret: str = "engine", queue_entries: list[dict] | None = None,
                  channels: list[dict] | None = None, chunk: int | None = None) -> None:
         self.secret = secret
-        self.queue_entries = queue_entries or []
-        self.channels = channels or []
+        self._queue_entries = queue_entries or []
+        self._channels = channels or []
+        self.truth = Truth()  # what this "Asterisk" knows from the events it played
         self.chunk = chunk
         self.logins = 0
         self.received: list[dict] = []
@@ -40,6 +41,14 @@ class ScriptedAmiServer:
         for w in self.writers:
             w.transport.abort()
         self.writers.clear()
+
+    def play(self, event: dict) -> None:
+        """Asterisk does something: update what it knows, tell every logged-in client."""
+        self.truth.see(event)
+        data = wire(event)
+        for w in list(self.writers):
+            if not w.is_closing():
+                w.write(data)
 
     async def push(self, data: bytes) -> None:
         """Send raw bytes to every client, split into `chunk`-sized writes if set."""
@@ -82,9 +91,11 @@ class ScriptedAmiServer:
         if action == "ping":
             return wire({**ok, "Ping": "Pong", "Timestamp": "1795901442.000000"})
         if action == "queuestatus":
-            return self._list(aid, "Queue status will follow", self.queue_entries, "QueueStatusComplete")
+            return self._list(aid, "Queue status will follow", self._queue_entries + self.truth.queue_status(),
+                              "QueueStatusComplete")
         if action == "coreshowchannels":
-            return self._list(aid, "Channels will follow", self.channels, "CoreShowChannelsComplete")
+            return self._list(aid, "Channels will follow", self._channels + self.truth.core_channels(),
+                              "CoreShowChannelsComplete")
         if action == "queueadd":
             return wire({**ok, "Message": "Added interface to queue"})
         if action == "logoff":
@@ -98,4 +109,46 @@ class ScriptedAmiServer:
         for item in items:
             out += wire({**item, "ActionID": aid})
         out += wire({"Event": complete, "ActionID": aid, "EventList": "Complete", "ListItems": str(len(items))})
+        return out
+
+
+class Truth:
+    """Live channels, bridges and queue entries as Asterisk would report them in a resync."""
+
+    def __init__(self) -> None:
+        self.channels: dict[str, dict] = {}
+        self.entries: dict[str, dict[str, dict]] = {}
+        self.bridge: dict[str, str] = {}
+
+    def see(self, e: dict) -> None:
+        uid, name = e.get("Uniqueid"), e.get("Event")
+        if name == "Newchannel":
+            self.channels[uid] = e
+        elif name == "Hangup":
+            self.channels.pop(uid, None)
+            self.bridge.pop(uid, None)
+            for q in self.entries.values():
+                q.pop(uid, None)
+        elif name == "QueueCallerJoin":
+            self.entries.setdefault(e["Queue"], {})[uid] = e
+        elif name == "QueueCallerLeave":
+            self.entries.get(e["Queue"], {}).pop(uid, None)
+        elif name == "BridgeEnter":
+            self.bridge[uid] = e["BridgeUniqueid"]
+        elif name == "BridgeLeave":
+            self.bridge.pop(uid, None)
+
+    def core_channels(self) -> list[dict]:
+        keys = ("Channel", "Uniqueid", "Linkedid", "CallerIDNum", "CallerIDName", "Context", "Exten")
+        return [{"Event": "CoreShowChannel", **{k: c.get(k, "") for k in keys}, "BridgeId": self.bridge.get(uid, "")}
+                for uid, c in self.channels.items()]
+
+    def queue_status(self) -> list[dict]:
+        out = []
+        for q, callers in self.entries.items():
+            out.append({"Event": "QueueParams", "Queue": q, "Calls": str(len(callers))})
+            for pos, (uid, e) in enumerate(callers.items(), 1):
+                out.append({"Event": "QueueEntry", "Queue": q, "Position": str(pos), "Channel": e["Channel"],
+                            "Uniqueid": uid, "CallerIDNum": e.get("CallerIDNum", ""),
+                            "CallerIDName": e.get("CallerIDName", ""), "Wait": "1", "Priority": "0"})
         return out
