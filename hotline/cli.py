@@ -94,7 +94,15 @@ def worker() -> None:
     _serve(frozenset({"worker"}))
 
 
+_registered = False
+
+
 def _register_subcommands() -> None:
+    """Add every package's sub-commands once (packages not written yet are skipped)."""
+    global _registered
+    if _registered:
+        return
+    _registered = True
     for name in SUBCOMMAND_MODULES:
         try:
             mod = importlib.import_module(name)

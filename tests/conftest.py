@@ -17,6 +17,8 @@ from hotline.kernel import Kernel
 from hotline.migrate import upgrade
 from hotline.settings import ROOT, Settings
 
+pytest_plugins = ["tests.browser_support"]  # live server + Chromium fixtures for every package
+
 SHARED = ROOT.parent / "shared"
 TRACES = SHARED / "asterisk-traces"
 PG_HOST, PG_PORT = "127.0.0.1", 5432

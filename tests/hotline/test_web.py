@@ -54,7 +54,7 @@ async def test_static_files_are_served_per_package(client):
 
 async def test_login_page_renders_and_keeps_a_safe_next_target(client):
     r = await client.get("/login", params={"next": "/admin/users"})
-    assert r.status_code == 200 and 'data-next="/admin/users"' in r.text and "坐席登录" in r.text
+    assert r.status_code == 200 and 'data-next="/admin/users"' in r.text and "系统登录" in r.text
     evil = await client.get("/login", params={"next": "//evil.example"})
     assert 'data-next=""' in evil.text
 
