@@ -11,26 +11,31 @@
 5. Call-ID: pyVoIP hashes a counter starting at 1, so every restart repeats the same Call-IDs.
 
 Also: OPTIONS is answered (Asterisk's qualify marks a silent seat unreachable), final failure
-responses end the call instead of leaving it DIALING forever, and ports may be ephemeral (0).
-pyVoIP blocks: use it from a thread of its own (`asyncio.to_thread`).
+responses end the call instead of leaving it DIALING forever, unanswered INVITEs can be CANCELled,
+INVITE digest auth uses the right method and URI, and ports may be ephemeral (0). The SIP/RTP text
+itself is built by the pure helpers in `integrations.sip.wire`. pyVoIP blocks: use it from a thread of
+its own (`asyncio.to_thread`). Import `RTP`/`SIP` from here: `pyVoIP.SIP` cannot be imported first.
 """
 from __future__ import annotations
 
-import hashlib
 import logging
-import re
 import socket
 import threading
 import time
 import uuid
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pyVoIP
 from pyVoIP.VoIP import VoIP as _voip  # first: pyVoIP.SIP and pyVoIP.VoIP import each other
 
 from pyVoIP import RTP, SIP  # noqa: E402
+
+from integrations.sip.wire import (  # noqa: E402
+    DTMF_EVENTS, FRAME, Dialog, cancel_for, digest_authorization, failure_ack, in_dialog_request, insert_headers,
+    rtp_header, split_header_list, telephone_event_payload, uri_of,
+)
 
 log = logging.getLogger(__name__)
 
@@ -38,28 +43,6 @@ COMPACT = {"v": "Via", "f": "From", "t": "To", "i": "Call-ID", "m": "Contact", "
            "c": "Content-Type", "k": "Supported", "s": "Subject", "e": "Content-Encoding"}
 LIST_HEADERS = ("Allow", "Supported", "Require", "Proxy-Require", "Unsupported")
 ROUTE_HEADERS = ("Record-Route", "Route")
-DTMF_EVENTS = {**{str(d): d for d in range(10)}, "*": 10, "#": 11, "A": 12, "B": 13, "C": 14, "D": 15}
-FRAME = 160  # 20 ms at 8 kHz
-
-
-def split_header_list(value: str) -> list[str]:
-    """Split a comma-joined header value, keeping commas inside <...> and quotes."""
-    out, depth, quoted, cur = [], 0, False, []
-    for ch in value:
-        if ch == '"':
-            quoted = not quoted
-        elif not quoted and ch == "<":
-            depth += 1
-        elif not quoted and ch == ">":
-            depth = max(0, depth - 1)
-        if ch == "," and depth == 0 and not quoted:
-            out.append("".join(cur).strip())
-            cur = []
-        else:
-            cur.append(ch)
-    if "".join(cur).strip():
-        out.append("".join(cur).strip())
-    return [v for v in out if v]
 
 
 class HotlineSIPMessage(SIP.SIPMessage):
@@ -100,28 +83,6 @@ class HotlineSIPMessage(SIP.SIPMessage):
 # Every SIPMessage pyVoIP itself builds (REGISTER responses, ...) uses the fixed parser too.
 UpstreamSIPMessage = SIP.SIPMessage
 SIP.SIPMessage = HotlineSIPMessage  # type: ignore[misc]
-
-
-def uri_of(value: str) -> str:
-    """The URI inside a name-addr (`"x" <sip:a@b;lr>;tag=1` → `sip:a@b;lr`)."""
-    m = re.search(r"<([^>]*)>", value)
-    return (m.group(1) if m else value.split(";")[0]).strip()
-
-
-@dataclass
-class Dialog:
-    """RFC 3261 §12 dialog state: what in-dialog requests (ACK, BYE) must carry."""
-
-    call_id: str
-    local_tag: str
-    remote_tag: str
-    local_uri: str
-    remote_uri: str
-    remote_target: str
-    route_set: list[str]
-    cseq: int
-    invite_cseq: int
-    is_uac: bool
 
 
 @dataclass
@@ -197,8 +158,6 @@ class HotlineSIPClient(SIP.SIPClient):
             if message.method == "OPTIONS":
                 self.send(self.gen_ok(message), self._via_addr(message))
                 return
-            if message.method == "INVITE" and message.headers.get("Record-Route"):
-                self._remember_uas_routes(message)
             super().parse_message(message)
             return
         if message.headers.get("CSeq", {}).get("method") != "INVITE":
@@ -227,14 +186,10 @@ class HotlineSIPClient(SIP.SIPClient):
         p = self.pending[call_id]
         p.auth_tried = True
         auth = challenge.authentication
-        realm, nonce = auth["realm"], auth["nonce"]
-        uri = f"sip:{p.number}@{self.server}"
-        digest = _md5(f"{_md5(f'{self.username}:{realm}:{self.password}')}:{nonce}:{_md5(f'INVITE:{uri}')}")
         header = "Proxy-Authorization" if int(challenge.status) == 407 else "Authorization"
-        line = (f'{header}: Digest username="{self.username}",realm="{realm}",nonce="{nonce}",'
-                f'uri="{uri}",response="{digest}",algorithm=MD5')
-        if "opaque" in auth:
-            line += f',opaque="{auth["opaque"]}"'
+        line = digest_authorization(header, username=self.username, password=self.password, realm=auth["realm"],
+                                    nonce=auth["nonce"], uri=f"sip:{p.number}@{self.server}", method="INVITE",
+                                    opaque=auth.get("opaque"))
         from_tag = self.tagLibrary[call_id]  # gen_invite draws a new tag; the retry keeps the first
         text = self.gen_invite(p.number, p.sess_id, p.ms, p.sendtype, self.gen_branch(), call_id)
         text = text.replace(f";tag={self.tagLibrary[call_id]}", f";tag={from_tag}", 1)
@@ -247,25 +202,18 @@ class HotlineSIPClient(SIP.SIPClient):
         p = self.pending.get(call_id)
         if p is None:
             return False
-        head = p.text.split("\r\n\r\n", 1)[0].split("\r\n")
-        keep = [h for h in head[1:] if h.split(":", 1)[0] in ("Via", "From", "To", "Call-ID", "Max-Forwards")]
-        cseq = next(h for h in head if h.startswith("CSeq:")).split()[1]
-        lines = [head[0].replace("INVITE", "CANCEL", 1), *keep, f"CSeq: {cseq} CANCEL", "Content-Length: 0"]
-        self.send("\r\n".join(lines) + "\r\n\r\n")
+        self.send(cancel_for(p.text))
         return True
 
     def _ack_failure(self, response) -> None:
         """ACK for a non-2xx final response: same branch and R-URI as the INVITE (RFC 3261 §17.1.1.3)."""
         h = response.headers
-        via = h["Via"][0]
-        branch = via.get("branch", self.gen_branch())
-        to = h["To"]["raw"] + (f";tag={h['To']['tag']}" if h["To"]["tag"] else "")
-        lines = [f"ACK {uri_of(h['To']['raw'])} SIP/2.0",
-                 f"Via: SIP/2.0/UDP {self.myIP}:{self.myPort};branch={branch}",
-                 f"From: {h['From']['raw']};tag={h['From']['tag']}", f"To: {to}",
-                 f"Call-ID: {h['Call-ID']}", f"CSeq: {h['CSeq']['check']} ACK", "Max-Forwards: 70",
-                 "Content-Length: 0"]
-        self.send("\r\n".join(lines) + "\r\n\r\n")
+        branch = h["Via"][0].get("branch", self.gen_branch())
+        self.send(failure_ack(
+            request_uri=uri_of(h["To"]["raw"]), via=f"SIP/2.0/UDP {self.myIP}:{self.myPort};branch={branch}",
+            from_=f"{h['From']['raw']};tag={h['From']['tag']}",
+            to=h["To"]["raw"] + (f";tag={h['To']['tag']}" if h["To"]["tag"] else ""),
+            call_id=h["Call-ID"], cseq=h["CSeq"]["check"]))
 
     # ---- fix 4: dialogs, Record-Route ------------------------------------------------------
     def _start_uac_dialog(self, ok) -> None:
@@ -279,10 +227,6 @@ class HotlineSIPClient(SIP.SIPClient):
             local_uri=h["From"]["raw"], remote_uri=h["To"]["raw"],
             remote_target=uri_of(h.get("Contact", h["To"]["raw"])),
             route_set=list(reversed(h.get("Record-Route", []))), cseq=cseq, invite_cseq=cseq, is_uac=True)
-
-    def _remember_uas_routes(self, invite) -> None:
-        self._uas_routes = getattr(self, "_uas_routes", {})
-        self._uas_routes[invite.headers["Call-ID"]] = list(invite.headers["Record-Route"])
 
     def _start_uas_dialog(self, invite) -> Dialog:
         h = invite.headers
@@ -300,28 +244,17 @@ class HotlineSIPClient(SIP.SIPClient):
         """200 OK copying the INVITE's Record-Route (RFC 3261 §12.1.1), and the UAS dialog."""
         text = super().gen_answer(request, sess_id, ms, sendtype)
         self._start_uas_dialog(request)
-        return _insert_headers(text, [f"Record-Route: {r}" for r in request.headers.get("Record-Route", [])])
+        return insert_headers(text, [f"Record-Route: {r}" for r in request.headers.get("Record-Route", [])])
 
     def gen_ringing(self, request) -> str:
         text = super().gen_ringing(request)
-        return _insert_headers(text, [f"Record-Route: {r}" for r in request.headers.get("Record-Route", [])])
+        return insert_headers(text, [f"Record-Route: {r}" for r in request.headers.get("Record-Route", [])])
 
     def _in_dialog(self, d: Dialog, method: str, cseq: int) -> str:
-        target = d.remote_target
-        routes = list(d.route_set)
-        if routes and ";lr" not in uri_of(routes[0]):
-            # strict router (RFC 3261 §12.2.1.1): it becomes the Request-URI
-            target, routes = uri_of(routes[0]), routes[1:] + [f"<{d.remote_target}>"]
-        lines = [f"{method} {target} SIP/2.0",
-                 f"Via: SIP/2.0/UDP {self.myIP}:{self.myPort};branch={self.gen_branch()};rport",
-                 "Max-Forwards: 70"]
-        lines += [f"Route: {r}" for r in routes]
-        lines += [f"From: {d.local_uri};tag={d.local_tag}",
-                  f"To: {d.remote_uri}" + (f";tag={d.remote_tag}" if d.remote_tag else ""),
-                  f"Call-ID: {d.call_id}", f"CSeq: {cseq} {method}",
-                  f"Contact: <sip:{self.username}@{self.myIP}:{self.myPort}>",
-                  f"User-Agent: hotline12348 (pyVoIP {pyVoIP.__version__})", "Content-Length: 0"]
-        return "\r\n".join(lines) + "\r\n\r\n"
+        return in_dialog_request(
+            d, method, cseq, via=f"SIP/2.0/UDP {self.myIP}:{self.myPort};branch={self.gen_branch()};rport",
+            contact=f"<sip:{self.username}@{self.myIP}:{self.myPort}>",
+            user_agent=f"hotline12348 (pyVoIP {pyVoIP.__version__})")
 
     def gen_ack(self, request) -> str:
         d = self.dialogs.get(request.headers["Call-ID"])
@@ -347,31 +280,11 @@ class HotlineSIPClient(SIP.SIPClient):
         return host, int(port)
 
 
-def _insert_headers(text: str, lines: list[str]) -> str:
-    if not lines:
-        return text
-    head, sep, body = text.partition("\r\n\r\n")
-    first, _, rest = head.partition("\r\n")
-    return first + "\r\n" + "\r\n".join(lines) + "\r\n" + rest + sep + body
-
-
-def _md5(text: str) -> str:
-    return hashlib.md5(text.encode("utf8")).hexdigest()  # noqa: S324 — SIP digest is MD5
 
 
 # ---- RTP: fix 2 (A-law) and fix 3 (sending RFC 4733 DTMF) ------------------------------------
 class DtmfNotNegotiated(RuntimeError):
     """The far end did not offer telephone-event, so RFC 4733 digits cannot be sent."""
-
-
-def telephone_event_payload(event: int, end: bool, volume: int, duration: int) -> bytes:
-    """RFC 4733 §2.3 payload: event, E|R|volume, duration (timestamp units)."""
-    return bytes([event, (0x80 if end else 0) | (volume & 0x3F)]) + min(duration, 0xFFFF).to_bytes(2, "big")
-
-
-def rtp_header(pt: int, marker: bool, seq: int, ts: int, ssrc: int) -> bytes:
-    return bytes([0x80, (0x80 if marker else 0) | (pt & 0x7F)]) + (seq & 0xFFFF).to_bytes(2, "big") \
-        + (ts & 0xFFFFFFFF).to_bytes(4, "big") + (ssrc & 0xFFFFFFFF).to_bytes(4, "big")
 
 
 class HotlineRTPClient(RTP.RTPClient):

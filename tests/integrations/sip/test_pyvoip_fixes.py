@@ -14,7 +14,6 @@ import pytest
 
 from integrations.sip.pyvoip_adapter import (  # re-exports pyVoIP's RTP/SIP: they only import VoIP-first
     RTP, SIP, DtmfNotNegotiated, HotlinePhone, HotlineRTPClient, HotlineSIPClient, HotlineSIPMessage, UpstreamSIPMessage,
-    split_header_list, telephone_event_payload,
 )
 
 SDP = ("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
@@ -134,10 +133,6 @@ def test_dtmf_refused_when_telephone_event_not_negotiated_or_digit_invalid():
         client.send_dtmf("1x")
 
 
-def test_telephone_event_payload_layout():
-    assert telephone_event_payload(11, True, 10, 800) == bytes([11, 0x8A, 0x03, 0x20])
-
-
 # ---- fix 4: Record-Route and the dialog -------------------------------------------------------------
 def test_ack_and_bye_follow_record_route_and_the_remote_target():
     ok = HotlineSIPMessage(ok_response())
@@ -178,10 +173,6 @@ def test_answering_copies_record_route_and_bye_uses_it_in_order():
     assert bye[0] == "BYE sip:asterisk@10.0.0.9:5060 SIP/2.0"
     assert "Route: <sip:10.0.0.2;lr>" in bye
     assert any(h.startswith("To: \"12348\" <sip:13800138000@10.0.0.9>;tag=ast1") for h in bye)
-
-
-def test_split_header_list_keeps_commas_inside_brackets():
-    assert split_header_list('<sip:a;lr>, "x,y" <sip:b>') == ["<sip:a;lr>", '"x,y" <sip:b>']
 
 
 # ---- fix 5: Call-IDs across restarts ------------------------------------------------------------------
