@@ -108,31 +108,46 @@ class HandoffRequest(BaseModel):
 
     unit: Literal["legal_aid", "mediation", "notary_forensic", "gov12345"]
     note: str = Field("", max_length=2000)
-    channel: str | None = Field(None, max_length=80, description="Caller channel to blind-transfer (转12345 during a call)")
+    channel: str | None = Field(None, pattern=r"^[A-Za-z0-9/_.@;:-]{3,80}$",
+                                description="Caller channel to blind-transfer (转12345 during a call)")
 
     _multi = field_validator("note")(lambda v: multi_line(v))
 
 
 class Category(BaseModel):
-    id: str
-    name: str
+    """工单类别 from the 12348 service catalogue."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(..., description="Catalogue id, e.g. consult.labor")
+    name: str = Field(..., description="Display name, e.g. 劳动争议")
 
 
 class Caller(BaseModel):
-    number: str
-    name: str
+    """来电人."""
+
+    model_config = ConfigDict(extra="forbid")
+    number: str = Field(..., description="Number as received (may be empty)")
+    name: str = Field(..., description="Name given by the caller or the carrier")
 
 
 class Handoff(BaseModel):
-    unit: Literal["legal_aid", "mediation", "notary_forensic", "gov12345"]
-    label: str
-    external_ref: str | None = None
+    """转办: the back-office unit handling the ticket (后台分别办理)."""
+
+    model_config = ConfigDict(extra="forbid")
+    unit: Literal["legal_aid", "mediation", "notary_forensic", "gov12345"] = Field(
+        ..., description="legal_aid 转法律援助, mediation 转人民调解, notary_forensic 转公证鉴定, gov12345 转12345")
+    label: str = Field(..., description="zh-CN label of the unit")
+    external_ref: str | None = Field(None, description="The other party's ticket id (e.g. 12345 工单号)")
 
 
 class ExchangeEvent(BaseModel):
-    type: Literal["created", "status", "handoff", "updated", "satisfaction"]
-    at: datetime
-    actor: str
+    """The change this document reports."""
+
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["created", "status", "handoff", "updated", "satisfaction"] = Field(
+        ..., description="created 新建, status 状态变更, handoff 转办, updated 其他更新, satisfaction 满意度")
+    at: datetime = Field(..., description="When the change was made (ISO-8601, UTC)")
+    actor: str = Field(..., description="Who made it (user name, or system/platform/gov12345/survey)")
 
 
 class TicketExchange(BaseModel):
@@ -149,25 +164,27 @@ class TicketExchange(BaseModel):
     schema_version: Literal["1.0"] = EXCHANGE_VERSION
     number: str = Field(..., pattern=r"^GD\d{8}\d{6}$", description="工单编号 GD<yyyymmdd><6-digit id>")
     seq: int = Field(..., ge=1, description="Change number of this ticket; the receiver applies seq n only after n-1")
-    source: Literal["call", "manual", "gov12345"]
-    status: Literal["accepted", "processing", "closed", "revisited"]
-    status_label: Literal["已受理", "办理中", "已办结", "已回访"]
+    source: Literal["call", "manual", "gov12345"] = Field(
+        ..., description="call 来电生成, manual 手工录入, gov12345 12345转来")
+    status: Literal["accepted", "processing", "closed", "revisited"] = Field(
+        ..., description="accepted 已受理 → processing 办理中 → closed 已办结 → revisited 已回访")
+    status_label: Literal["已受理", "办理中", "已办结", "已回访"] = Field(..., description="zh-CN label of status")
     category: Category
-    skill: str
-    center_code: str = Field(..., pattern=r"^\d{6}$")
-    prefecture_code: str | None = Field(None, pattern=r"^\d{6}$")
+    skill: str = Field(..., description="Service line (consult 法律咨询, aid 法律援助, mediation 人民调解, …)")
+    center_code: str = Field(..., pattern=r"^\d{6}$", description="Handling 12348 center (GB/T 2260 code)")
+    prefecture_code: str | None = Field(None, pattern=r"^\d{6}$", description="Caller's prefecture (地市)")
     caller: Caller
-    linkedid: str | None = None
-    summary: str
-    detail: str
-    reply: str
-    green: bool
-    handoff: Handoff | None = None
+    linkedid: str | None = Field(None, description="Asterisk linkedid of the call the ticket came from")
+    summary: str = Field(..., description="诉求摘要")
+    detail: str = Field(..., description="诉求详情")
+    reply: str = Field(..., description="答复 (办理结果)")
+    green: bool = Field(..., description="绿色通道 caller (elderly, disabled, migrant worker wage claims …)")
+    handoff: Handoff | None = Field(None, description="转办 details when the ticket was handed to a back-office unit")
     satisfaction: int | None = Field(None, ge=1, le=5, description="回访满意度 1 (不满意) … 5 (非常满意)")
-    created_at: datetime
-    updated_at: datetime
+    created_at: datetime = Field(..., description="受理时间")
+    updated_at: datetime = Field(..., description="Time of this change")
     due_at: datetime = Field(..., description="限时办结 deadline (working days of the category)")
-    closed_at: datetime | None = None
+    closed_at: datetime | None = Field(None, description="办结时间")
     event: ExchangeEvent
 
 

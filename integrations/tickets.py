@@ -258,3 +258,28 @@ async def assign_owner(session: AsyncSession, ticket: Ticket, owner: Principal, 
     changes = _bump(ticket, ctx.clock(), owner_username=owner.username, owner_seat=owner.seat_extension)
     await _record(session, ctx, ticket, actor, "assigned", changes, note, event_type="updated")
     return ticket
+
+
+async def raise_overdue_alarms(session: AsyncSession, ctx: TicketContext) -> list[Ticket]:
+    """限时办结: alert once (bus ``alarm.raised``, after commit) for each open ticket past its due time."""
+    from integrations.policy import OverdueView, overdue
+
+    now = ctx.clock()
+    rows = (await session.scalars(select(Ticket).where(Ticket.status.in_(("accepted", "processing")),
+                                                       Ticket.due_at <= now,
+                                                       Ticket.overdue_alerted_at.is_(None)))).all()
+    late = set(overdue([OverdueView(t.id, t.status, t.due_at, False) for t in rows], now))
+    out = [t for t in rows if t.id in late]
+    for t in out:
+        t.overdue_alerted_at = now
+        session.add(TicketEvent(ticket_id=t.id, version=t.version, at=now, actor="system", action="overdue",
+                                changes={"due_at": t.due_at.isoformat()}, note="超过限时办结期限"))
+        if ctx.bus is not None:
+            payload = {"kind": "ticket.overdue", "severity": "major" if t.green else "minor",
+                       "key": f"ticket:{t.number}:overdue", "ticket": t.number, "center_code": t.center_code,
+                       "owner": t.owner_username, "due_at": t.due_at.isoformat(), "at": now.isoformat(),
+                       "message": f"工单{t.number}已超过限时办结期限（{STATUS_LABELS[t.status]}）"}
+            bus = ctx.bus
+            event.listen(session.sync_session, "after_commit",
+                         lambda _s, p=payload: bus.publish("alarm.raised", p), once=True)
+    return out

@@ -1,0 +1,31 @@
+"""The component starts its worker loops, delivers a ticket change end to end and stops cleanly."""
+from __future__ import annotations
+
+import asyncio
+
+from integrations.component import IntegrationsComponent
+from integrations.receiver import ReceiverServer, default_state
+from integrations.schemas import TicketCreate
+from integrations.tickets import TicketContext, create_ticket
+
+from .helpers import SEAT, wait_drained
+
+
+async def test_worker_role_pushes_a_new_ticket_to_the_platform(kernel, settings):
+    state = default_state(settings)
+    async with ReceiverServer(state) as server:
+        kernel.settings = settings.model_copy(update={"platform_url": server.url})
+        comp = IntegrationsComponent(overdue_interval=0.1)
+        await comp.start(kernel, {"worker"})
+        try:
+            async with kernel.sessions() as s:
+                await create_ticket(s, TicketCreate(category_id="guide.notary", summary="公证办理指引"), SEAT,
+                                    TicketContext.from_kernel(kernel))
+                await s.commit()
+            assert await wait_drained(kernel, 10) == {"delivered": 1}
+            assert await comp.ready() == "ok"
+            assert "outbox" in kernel.services and "dialer" not in kernel.services  # no AMI link here
+        finally:
+            await comp.stop()
+    assert state.summary()["count"] == 1
+    assert not [t for t in asyncio.all_tasks() if t.get_name() in ("outbox-dispatcher", "ticket-overdue")]
