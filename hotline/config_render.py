@@ -120,6 +120,7 @@ class AsteriskConfigSettings(BaseSettings):
     wrapup_seconds: int = Field(10, ge=0, le=600, description="Queue wrap-up time after each call")
     service_level_seconds: int = Field(20, ge=5, le=600, description="Queue service level (answered within)")
     carrier_contact: str | None = Field(None, description="sip:host[:port] for calls to the carrier (default: first match address)")
+    probe_address: str | None = Field(None, description="Address of the `hotline12348 probe` host: gets an endpoint of its own")
     moh_dir: str = Field("/var/lib/asterisk/moh/hotline", description="Music-on-hold files")
     secrets_file: Path | None = Field(None, description="Seat/AMI secrets (JSON, mode 0600); default <var_dir>/asterisk-secrets.json")
     ami_secret: SecretStr | None = Field(None, description="AMI secret; default: the engine's ami_nodes[0].secret")
@@ -237,6 +238,7 @@ def build_model(directory: Directory, options: RenderOptions, secrets: dict[str,
         external=conf_host(cfg.external_address, field="external_address") if cfg.external_address else None,
         local_nets=[conf_host(n, field="local_nets") for n in cfg.local_nets],
         moh_dir=conf_path(cfg.moh_dir, field="moh_dir"),
+        probe_address=conf_host(cfg.probe_address, field="probe_address") if cfg.probe_address else None,
         run_root=conf_path(cfg.run_root, field="run_root") if cfg.run_root else None,
         modules_dir=conf_path(cfg.modules_dir, field="modules_dir"),
         scripts=FASTAGI_SCRIPTS,

@@ -92,10 +92,10 @@ def test_dialplan_follows_the_contract(tmp_path, directory, options):
     assert "FASTAGI=agi://10.1.2.3:4573" in ext
     for did in directory.trunks.carrier.dids:
         assert f"exten => {did},1," in ext
-    assert "Queue(${FILTER(a-z0-9-,${HOTLINE_QUEUE})},tc,,,${QUEUE_WAIT})" in ext
-    assert "QUEUE_PRIO=" in ext and "Set(CHANNEL(language)=zh)" in ext
+    assert "Queue(${FILTER(a-z0-9_.-,${HOTLINE_QUEUE})},tc,,,${QUEUE_WAIT})" in ext
+    assert "Set(QUEUE_PRIO=0${FILTER(0-9,${HOTLINE_PRIORITY})})" in ext and "Set(CHANNEL(language)=zh)" in ext
     for c in directory.centers:
-        assert f"exten => {c.code},1,Set(QUEUE_PRIO=" in ext
+        assert f"exten => {c.code},1,Set(HOTLINE_QUEUE=q-${{EXTEN}}-" in ext
     for s in directory.seats:
         assert f"exten => {s.extension},1,Dial(PJSIP/seat{s.extension}," in ext
     for mode, opts in (("listen", "qE"), ("whisper", "qwE"), ("barge", "qBE")):
@@ -124,3 +124,16 @@ def test_files_with_passwords_are_written_0600(tmp_path, directory, options):
 def test_rendering_is_deterministic(tmp_path, directory, options):
     secrets = _secrets(tmp_path, directory)
     assert render(directory, options, secrets) == render(directory, options, secrets)
+
+
+def test_probe_host_gets_its_own_endpoint_only_when_configured(tmp_path, directory, base_settings):
+    from hotline.config_render import AsteriskConfigSettings, build_options
+
+    plain = render(directory, build_options(base_settings, AsteriskConfigSettings(_env_file=None)),
+                   _secrets(tmp_path, directory))["pjsip.conf"]
+    assert "probe" not in endpoints(plain)
+    cfg = AsteriskConfigSettings(_env_file=None, probe_address="10.9.9.9")
+    pjsip = render(directory, build_options(base_settings, cfg), _secrets(tmp_path, directory))["pjsip.conf"]
+    body = {name: b for name, _, b in parse_sections(pjsip)}
+    assert "probe" in endpoints(pjsip) and body["probe"]["context"] == ["from-carrier"]
+    assert body["probe-identify"]["match"] == ["10.9.9.9"]
