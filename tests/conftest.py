@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import socket
 import uuid
 from pathlib import Path
@@ -127,3 +128,21 @@ async def kernel(settings, directory):
     await truncate_all(k)
     yield k
     await k.close()
+
+
+_BACKEND_ID = re.compile(r"[\[-](sqlite|postgresql)[-\]]")
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """Report the database-backed tests per backend, so a run shows both SQLite and PostgreSQL."""
+    counts: dict[str, dict[str, int]] = {b: {} for b in ("sqlite", "postgresql")}
+    for outcome in ("passed", "failed", "error", "skipped"):
+        for rep in terminalreporter.stats.get(outcome, []):
+            m = _BACKEND_ID.search(getattr(rep, "nodeid", ""))
+            if m and (outcome != "passed" or getattr(rep, "when", "call") == "call"):
+                counts[m.group(1)][outcome] = counts[m.group(1)].get(outcome, 0) + 1
+    terminalreporter.section("database backends")
+    for backend, c in counts.items():
+        ran = backend in BACKENDS
+        text = ", ".join(f"{n} {k}" for k, n in c.items()) or "no tests selected"
+        terminalreporter.write_line(f"{backend:<11} {text if ran else 'NOT RUN (server not reachable)'}")
