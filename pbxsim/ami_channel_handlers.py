@@ -23,10 +23,10 @@ async def core_show_channels(s: "AmiSession", h: Headers) -> None:
     """CoreShowChannels: one CoreShowChannel per channel (ActionID first), then Complete."""
     sim = s.server.sim
     items = []
-    for c in sim.channels.values():
+    for c in sim.listed_channels():
         items.append(list_item(h, "CoreShowChannel", [
             *ev.chan_block(c.snapshot()), ("Application", c.application), ("ApplicationData", c.app_data),
-            ("Duration", _duration(int(sim.now) - int(c.created))),
+            ("Duration", _duration(int(sim.now - c.created))),  # manager.c: elapsed ms / 1000
             ("BridgeId", c.bridge.uniqueid if c.bridge else "")], aid_first=True))
     send_list(s, h, "Channels will follow", items, "CoreShowChannelsComplete")
 
@@ -35,7 +35,7 @@ async def status(s: "AmiSession", h: Headers) -> None:
     """Status (all channels or one, with Variables)."""
     sim = s.server.sim
     name = get(h, "Channel")
-    chans = list(sim.channels.values())
+    chans = sim.listed_channels()
     if name:
         chan = sim.find_channel(name)
         if chan is None:
@@ -44,14 +44,18 @@ async def status(s: "AmiSession", h: Headers) -> None:
         chans = [chan]
     wanted = [v.strip() for v in get(h, "Variables").split(",") if v.strip()]
     items = []
+    waiting = {e.chan.name for q in sim.queues.queues.values() for e in q.entries}
     for c in chans:
+        # a caller waiting with Queue option r hears generated ringing: signed linear, translated
+        # to the channel's ulaw (traces: status-midcall)
+        wfmt, wtrans = ("slin", "(slin@8000)->(ulaw@8000)") if c.name in waiting else ("ulaw", "")
         body = [("Privilege", "Call"), *ev.chan_block(c.snapshot()), ("Type", c.tech), ("DNID", c.dnid),
                 ("EffectiveConnectedLineNum", c.conn_num or "<unknown>"),
                 ("EffectiveConnectedLineName", c.conn_name or "<unknown>"), ("TimeToHangup", "0"),
                 ("BridgeID", c.bridge.uniqueid if c.bridge else ""), ("Application", c.application),
                 ("Data", c.app_data), ("Nativeformats", "(ulaw)"), ("Readformat", "ulaw"), ("Readtrans", ""),
-                ("Writeformat", "ulaw"), ("Writetrans", ""), ("Callgroup", "0"), ("Pickupgroup", "0"),
-                ("Seconds", str(int(sim.now) - int(c.created)))]
+                ("Writeformat", wfmt), ("Writetrans", wtrans), ("Callgroup", "0"), ("Pickupgroup", "0"),
+                ("Seconds", str(int(sim.now - c.created)))]  # manager.c: ast_tvdiff_sec
         body += [("Variable", f"{v}={c.variables.get(v, '')}") for v in wanted]
         items.append(list_item(h, "Status", body))
     send_list(s, h, "Channel status will follow", items, "StatusComplete", extra=[("Items", str(len(items)))])

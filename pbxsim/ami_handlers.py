@@ -191,7 +191,8 @@ async def queue_summary(s: "AmiSession", h: Headers) -> None:
         if want and name != want:
             continue
         logged = sum(1 for m in q.members if m.status not in (4, 5))
-        avail = sum(1 for m in q.members if eng.available(q, m) and m.status not in (4, 5))
+        # app_queue.c manager_queues_summary: member_status_available && !paused (no wrap-up check)
+        avail = sum(1 for m in q.members if m.status in (0, 1) and not m.paused)
         longest = max((int(sim.now) - int(e.joined) for e in q.entries), default=0)
         items.append(list_item(h, "QueueSummary", [
             ("Queue", name), ("LoggedIn", str(logged)), ("Available", str(avail)), ("Callers", str(len(q.entries))),

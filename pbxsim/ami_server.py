@@ -178,6 +178,7 @@ class AmiServer:
         self.sim = sim
         self.users = {u.username: u for u in users}
         self.sessions: set[AmiSession] = set()
+        self._handlers: set[asyncio.Task] = set()
         self.max_queue, self.max_buffer, self.write_timeout, self.auth_delay = max_queue, max_buffer, write_timeout, auth_delay
         self.sndbuf = sndbuf  # kernel send buffer per client: bounds what a stalled client can hold
         self._server: asyncio.base_events.Server | None = None
@@ -202,9 +203,11 @@ class AmiServer:
         """Close every session and the listener."""
         for s in list(self.sessions):
             s.close()
+            s.writer.transport.abort()
         if self._server is not None:
             self._server.close()
-            await self._server.wait_closed()
+        if self._handlers:
+            await asyncio.wait(list(self._handlers), timeout=2)
         if self._on_event in self.sim.listeners:
             self.sim.listeners.remove(self._on_event)
 
@@ -214,6 +217,9 @@ class AmiServer:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, self.sndbuf)
         session = AmiSession(self, reader, writer)
         self.sessions.add(session)
+        me = asyncio.current_task()
+        if me is not None:
+            self._handlers.add(me)
         writer.write(BANNER)
         wtask = asyncio.create_task(session.writer_loop())
         try:
@@ -227,8 +233,9 @@ class AmiServer:
             session.close()
             try:
                 await asyncio.wait_for(wtask, timeout=2)
-            except (asyncio.TimeoutError, Exception):
+            except (asyncio.TimeoutError, asyncio.CancelledError, Exception):
                 wtask.cancel()
+            self._handlers.discard(me)
 
     def check_login(self, session: AmiSession, headers: Headers) -> AmiUser | None:
         """manager.c authenticate(): plain secret or MD5 of challenge+secret."""

@@ -77,11 +77,15 @@ def end_bridged(sim: "Simulator", hanging: Channel, reason: str | None = None, t
                            ("Interface", m.interface), ("MemberName", m.name),
                            ("HoldTime", str(int(t0) - int(entry.joined))),
                            ("TalkTime", str(int(sim.now) - int(t0))), ("Reason", why)))
-    m.calls += 1
-    m.last_call = int(sim.now)
+    for other in sim.queues.queues.values():  # shared_lastcall = yes (app_queue.c update_queue)
+        om = other.member(m.interface)
+        if om is not None:
+            om.calls += 1
+            om.last_call = int(sim.now)
     m.in_call = False
     q.completed += 1
-    q.talktime = (q.talktime * 3 + int(sim.now) - int(t0)) >> 2  # app_queue.c update_queue
+    talk = int(sim.now) - int(t0)
+    q.talktime = talk if q.completed == 1 else (q.talktime * 3 + talk) >> 2
     if transfer:
         return
     br = caller.bridge

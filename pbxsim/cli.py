@@ -42,10 +42,9 @@ def run(port: int = typer.Option(None, help="AMI port (default: the first AMI no
 
 
 @app.command()
-def load(rate: float = 50.0, duration: float = 60.0, seats: int = 500, talk: float = 40.0) -> None:
-    """Virtual-time load run; prints events/s and the process CPU share."""
-    from .load import run_load
+def load(rate: float = 50.0, duration: float = 60.0, seats: int = 500, talk: float = 40.0,
+         realtime: bool = typer.Option(False, help="Run on the wall clock (CPU share = cost of keeping up)")) -> None:
+    """Load run; prints events/s and the process CPU share."""
+    from .load import report, run_load
 
-    r = asyncio.run(run_load(rate, duration, seats, talk))
-    typer.echo(f"calls={r.calls} peak_concurrent={r.peak_concurrent} events={r.events} "
-               f"events/s={r.events_per_second:.0f} cpu_share={r.cpu_share:.2f} wall={r.wall_seconds:.1f}s")
+    typer.echo(report(asyncio.run(run_load(rate, duration, seats, talk, realtime=realtime))))

@@ -163,6 +163,13 @@ class Simulator:
         chan.conn_num, chan.conn_name = num, name
         self.emit(ev.channel_event("NewConnectedLine", chan))
 
+    def listed_channels(self) -> list[Channel]:
+        """Channels in the order Asterisk lists them: 1567 name-hash buckets
+        (main/stasis_channels.c channel_cache_by_name, AST_NUM_CHANNEL_BUCKETS), creation order inside."""
+        from .queues import str_case_hash
+
+        return sorted(self.channels.values(), key=lambda c: str_case_hash(c.name) % 1567)
+
     def find_channel(self, name: str) -> Channel | None:
         """A live channel by exact name."""
         chan = self.channels.get(name)

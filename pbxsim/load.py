@@ -31,19 +31,26 @@ class LoadResult:
         return self.events / self.wall_seconds if self.wall_seconds else 0.0
 
     @property
+    def sim_per_cpu_second(self) -> float:
+        """Simulated seconds per CPU second (> 1: faster than real time on one core)."""
+        return self.sim_seconds / self.cpu_seconds if self.cpu_seconds else 0.0
+
+    @property
     def cpu_share(self) -> float:
         """Process CPU time / wall time during the run (1.0 = one core busy)."""
         return self.cpu_seconds / self.wall_seconds if self.wall_seconds else 0.0
 
 
 async def run_load(calls_per_second: float = 50.0, duration: float = 60.0, seats: int = 500,
-                   talk_time: float = 40.0, queues: int = 10, seed: int = 1) -> LoadResult:
-    """Virtual-time load: Poisson arrivals into `queues` rrmemory queues served by `seats` seats.
+                   talk_time: float = 40.0, queues: int = 10, seed: int = 1, realtime: bool = False) -> LoadResult:
+    """Poisson arrivals into `queues` rrmemory queues served by `seats` seats.
 
     Talk time × rate sets the concurrency (50/s × 40 s ≈ 2,000 calls). Every event is encoded
-    and delivered over TCP to one logged-in AMI client that reads everything.
+    and delivered over TCP to one logged-in AMI client that reads everything. `realtime=True`
+    runs on the wall clock, so `cpu_share` is the share of one core the simulator needs to keep
+    up; in virtual time (default) `sim_per_cpu_second` says how much faster than real time it runs.
     """
-    sched = Scheduler(start=1_800_000_000.0)
+    sched = Scheduler(start=1_800_000_000.0, realtime=realtime)
     qnames = [f"q-4101{i:02d}-consult" for i in range(queues)]
     cfg = PbxConfig(fastagi_url=None, queue_timeout=600,
                     queues=[QueueConfig(name=n, strategy="rrmemory", timeout=15, retry=1, wrapuptime=0) for n in qnames],
@@ -81,15 +88,19 @@ async def run_load(calls_per_second: float = 50.0, duration: float = 60.0, seats
     end = sched.now + duration
     events0, wall0, cpu0 = sim.event_count, time.perf_counter(), time.process_time()
     sched.call_later(0, arrive)
-    step = 1.0
-    while sched.now < end:
-        await sched.run_until(sched.now + step)
-        await asyncio.sleep(0)
+    if realtime:
+        clock = asyncio.create_task(sched.run_realtime())
+        await asyncio.sleep(duration)
+        clock.cancel()
+    else:
+        while sched.now < end:
+            await sched.run_until(sched.now + 1.0)
+            await asyncio.sleep(0)
     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
     await asyncio.sleep(0.2)
+    await server.stop()
     writer.close()
     reader_task.cancel()
-    await server.stop()
     for t in list(sim.tasks):
         t.cancel()
     return LoadResult(count[0], peak[0], sim.event_count - events0, duration, wall, cpu, received[0])
@@ -98,8 +109,14 @@ async def run_load(calls_per_second: float = 50.0, duration: float = 60.0, seats
 def main() -> None:  # pragma: no cover - manual entry point
     """Print one load run (python -m pbxsim.load)."""
     r = asyncio.run(run_load())
-    print(f"calls={r.calls} peak_concurrent={r.peak_concurrent} events={r.events} "
-          f"events/s={r.events_per_second:.0f} cpu_share={r.cpu_share:.2f} wall={r.wall_seconds:.1f}s")
+    print(report(r))
+
+
+def report(r: LoadResult) -> str:
+    """One line for logs and the CLI."""
+    return (f"calls={r.calls} peak_concurrent={r.peak_concurrent} events={r.events} "
+            f"events/s={r.events_per_second:.0f} cpu_share={r.cpu_share:.2f} "
+            f"sim_s_per_cpu_s={r.sim_per_cpu_second:.2f} wall={r.wall_seconds:.1f}s cpu={r.cpu_seconds:.1f}s")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -159,7 +159,8 @@ def _connect(eng: "QueueEngine", entry: "Entry", att: "Attempt") -> None:
                            ("RingTime", str(int(sim.now) - int(att.started)))))
     m.in_call = True
     sim.refresh_endpoint(att.chan.endpoint)
-    q.holdtime = (q.holdtime * 3 + hold) >> 2  # app_queue.c recalc_holdtime (integer)
+    # app_queue.c recalc_holdtime: first sample taken as is, then an integer exponential average
+    q.holdtime = hold if q.completed + q.abandoned == 0 else (q.holdtime * 3 + hold) >> 2
     for o in others:
         sim.refresh_endpoint(o.chan.endpoint)
     entry.attempts = [att]

@@ -104,7 +104,7 @@ class QueueEngine:
         now = int(self.sim.now)
         m = Member(interface=iface, name=name or iface, state_interface=state_iface or iface, penalty=penalty,
                    dynamic=dynamic, paused=paused, reason=reason if paused else "", login_time=now,
-                   last_pause=now if paused else 0, order=q.member_seq)
+                   last_pause=now if paused else 0, order=q.member_seq, ringinuse=q.cfg.ringinuse)
         q.member_seq += 1
         m.status = DEVICE_CODES[self._device_of(m.state_interface)]
         q.members.append(m)
@@ -184,11 +184,11 @@ class QueueEngine:
 
     # -- availability ---------------------------------------------------------------------
     def available(self, q: QueueState, m: Member) -> bool:
-        """app_queue.c is_member_available: free device, not paused, wrap-up over."""
-        if m.paused:
-            return False
-        if m.status not in (DEVICE_CODES["NOT_INUSE"], DEVICE_CODES["UNKNOWN"]) and not (
-                m.ringinuse and m.status == DEVICE_CODES["INUSE"]):
+        """app_queue.c is_member_available: free device (or ringinuse), not paused, wrap-up over."""
+        free = m.status in (DEVICE_CODES["NOT_INUSE"], DEVICE_CODES["UNKNOWN"])
+        if not free and m.status not in (DEVICE_CODES["INVALID"], DEVICE_CODES["UNAVAILABLE"]):
+            free = m.ringinuse
+        if not free or m.paused:
             return False
         wrap = m.wrapuptime or q.cfg.wrapuptime
         return not (m.last_call and wrap and self.sim.now - wrap < m.last_call)

@@ -158,6 +158,8 @@ def keys_of(msg: list[tuple[str, str]]) -> list[tuple]:
         keys.append(("action",))
     for k in ("Channel", "DestChannel", "TransfererChannel", "TransfereeChannel"):
         if k in h and "ActionID" not in h:
+            if h.get("Event") == "DialState" and k == "DestChannel" and "Channel" in h:
+                continue  # raised by the dialing thread: ordered with the dialing channel only
             keys.append(("chan", h[k]))
     if "Device" in h:
         keys.append(("dev", h["Device"]))
@@ -189,6 +191,10 @@ class Normalizer:
                 v = "*"
             elif k in ("LoginTime", "LastCall", "LastPause") and v != "0":
                 v = "T"
+            elif k in ("DestChannelState", "DestChannelStateDesc") and dict(msg).get("Event") == "DialState":
+                v = "RACE"  # the 180 Ringing and the callee's Newstate race (both orders in the traces)
+            elif k == "InCall" and dict(msg).get("Event") == "QueueMemberStatus" and dict(msg).get("Status") == "2":
+                v = "RACE"  # device state vs AgentConnect (both values in the traces)
             out.append((k, v))
         return out
 

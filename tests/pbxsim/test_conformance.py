@@ -13,10 +13,7 @@ SCENARIOS = ["ami-basics", "queue-answered", "queue-abandoned", "ring-no-answer"
 
 # Known gaps, kept visible (strict: they fail the run once fixed, so the mark gets removed)
 GAPS = {
-    "ring-no-answer": "single-member ring: Asterisk emitted DialState before the seat's Newstate Ringing",
-    "status-midcall": "same DialState/Newstate race; QueueParams Holdtime after the first answered call",
     "originate-callback": "Dial() of the callback leg: NewCallerid/connected line and bridge of the citizen leg",
-    "mixmonitor": "single-member ringall: QueueMemberStatus InCall raced AgentConnect the other way",
 }
 AMI_CASES = [pytest.param(s, marks=pytest.mark.xfail(reason=GAPS[s], strict=True)) if s in GAPS else s
              for s in SCENARIOS]
