@@ -30,8 +30,11 @@ def _address(request: Request) -> str:
 
 
 async def _check_call(session, request: Request, principal: Principal, linkedid: str, action: str) -> None:
-    """403 (audited) unless `principal` may access the call."""
-    if not may_access(principal, await call_owner(session, linkedid)):
+    """404 for an unknown call; 403 (audited) unless `principal` may access it."""
+    owner = await call_owner(session, linkedid)
+    if owner is None and await session.scalar(select(Recording.id).where(Recording.linkedid == linkedid).limit(1)) is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "没有该通话的录音 (no such recorded call)")
+    if not may_access(principal, owner):
         audit(session, actor=principal.username, role=principal.role, action=action, target_type="call",
               target_id=linkedid, outcome="denied", address=_address(request))
         await session.commit()
