@@ -123,8 +123,9 @@ def _end_plain_bridge(sim: "Simulator", hanging: Channel) -> None:
             sim.destroy_bridge(br)
         other.hangup_cause = 16
         _bridge_done(other)
-        if other.__dict__.get("_pbx") is None:
-            finish(sim, other, 16)
+        if other.__dict__.get("_pbx") is None:  # a Dial() callee leg runs no dialplan: plain hang-up
+            sim.destroy(other, 16)
+            sim.refresh_endpoint(other.endpoint)
     elif br is not None:
         sim.destroy_bridge(br)
     _bridge_done(hanging)

@@ -42,6 +42,7 @@ class PbxConfig:
     recordings_dir: str = "var/recordings"
     version: str = "22.11.0-rc1"
     handoff_number: str = "12345"
+    callback_dial: str = "PJSIP/caller/${EXTEN}"  # asterisk-config renders the carrier dial string
     seed: int = 0
 
 
@@ -69,7 +70,8 @@ class Simulator:
         self.globals: dict[str, str] = {}
         from .dialplan import build_dialplan
 
-        self.dialplan = build_dialplan(config.fastagi_url, config.queue_timeout, config.handoff_number)
+        self.dialplan = build_dialplan(config.fastagi_url, config.queue_timeout, config.handoff_number,
+                                      config.callback_dial)
         for q in config.queues:
             self.queues.add_queue(q)
 
@@ -175,13 +177,13 @@ class Simulator:
         chan = self.channels.get(name)
         return chan if chan is not None and not chan.hungup else None
 
-    def destroy(self, chan: Channel, cause: int) -> None:
+    def destroy(self, chan: Channel, cause: int, tech_cause: int | None = None) -> None:
         """Emit Hangup and forget the channel (main/channel.c ast_hangup)."""
         if chan.hungup:
             return
         chan.hungup = True
         chan.hangup_cause = cause
-        self.emit(ev.hangup(chan, cause))
+        self.emit(ev.hangup(chan, cause, tech_cause))
         self.channels.pop(chan.name, None)
         self.by_endpoint.get(chan.endpoint, {}).pop(chan.name, None)
         for fn in chan.on_hangup:

@@ -73,7 +73,7 @@ def originate(sim: "Simulator", action_id: str, tech_data: str, context: str, ex
     def no_answer() -> None:
         if chan.hungup or chan.state == UP:
             return
-        sim.destroy(chan, 19)
+        sim.destroy(chan, 19, tech_cause=480)  # as captured (originate-callback): SIP 480 from chan_pjsip
         respond(False, tech_data, 3, "<unknown>")
         sim.refresh_endpoint(endpoint)
 
@@ -83,21 +83,27 @@ def originate(sim: "Simulator", action_id: str, tech_data: str, context: str, ex
 
 
 async def dial(sim: "Simulator", chan: Channel, data: str) -> str:
-    """Dial(PJSIP/<endpoint>[/<uri>],timeout): ring, bridge on answer, DIALSTATUS."""
+    """Dial(PJSIP/<endpoint>[/<uri>],timeout): ring, bridge on answer, set DIALSTATUS (app_dial.c).
+
+    Event order and caller ids follow the callback capture: the callee leg takes the dialled
+    extension as its number and the caller's name, its connected line is the caller.
+    """
     target, _, rest = data.partition(",")
     timeout = float(rest.split(",")[0] or 30) if rest else 30.0
     parts = target.split("/")
     endpoint = parts[1] if len(parts) > 1 else parts[0]
-    if endpoint not in sim.endpoints:
+    ep = sim.endpoints.get(endpoint)
+    if ep is None:
         chan.variables["DIALSTATUS"] = "CHANUNAVAIL"
         return "ok"
-    ep = sim.endpoints[endpoint]
     leg = sim.new_channel(endpoint, context=ep.context, linkedid=chan.linkedid)
-    dest_number = parts[2] if len(parts) > 2 else ""
+    leg.cid_num, leg.cid_name = chan.exten, chan.cid_name
     leg.conn_num, leg.conn_name = chan.cid_num, chan.cid_name
+    leg.exten = chan.exten
+    sim.emit(ev.channel_event("NewCallerid", leg, ("CID-CallingPres", PRES)))
+    sim.emit(ev.channel_event("NewConnectedLine", leg))
     sim.emit(ev.dial_event("DialBegin", chan.snapshot(), leg.snapshot(), ("DialString", "/".join(parts[1:]))))
-    if dest_number:
-        sim.set_connected(chan, dest_number, "")
+    sim.set_connected(chan, leg.cid_num, leg.cid_name)
     outcome: asyncio.Future = asyncio.get_running_loop().create_future()
 
     def ringing() -> None:
@@ -110,22 +116,14 @@ async def dial(sim: "Simulator", chan: Channel, data: str) -> str:
         if script is not None:
             script.on_ring(sim, leg)
 
-    def answered(c: Channel) -> None:
+    def settle(status: str) -> None:
         if not outcome.done():
-            outcome.set_result("ANSWER")
+            outcome.set_result(status)
 
-    def timeout_cb() -> None:
-        if not outcome.done():
-            outcome.set_result("NOANSWER")
-
-    def caller_gone(c: Channel) -> None:
-        if not outcome.done():
-            outcome.set_result("CANCEL")
-
-    leg.__dict__["_on_answer"] = answered
-    chan.__dict__["_ringing_dial"] = caller_gone
+    leg.__dict__["_on_answer"] = lambda c: settle("ANSWER")
+    chan.__dict__["_ringing_dial"] = lambda c: settle("CANCEL")
     sim.sched.call_later(RING_SETUP, ringing)
-    timer = sim.sched.call_later(timeout, timeout_cb)
+    timer = sim.sched.call_later(timeout, settle, "NOANSWER")
     status = await outcome
     timer.cancel()
     chan.__dict__.pop("_ringing_dial", None)
@@ -135,16 +133,14 @@ async def dial(sim: "Simulator", chan: Channel, data: str) -> str:
         sim.destroy(leg, 0 if status == "CANCEL" else 19)
         sim.refresh_endpoint(endpoint)
         if status == "CANCEL":
-            chan.variables["__SOFTHANGUP"] = "1"
-            sim.hangup_request(chan)
             finish(sim, chan, 16)
         return "ok"
     sim.set_state(leg, UP)
     sim.refresh_endpoint(endpoint)
+    leg.exten = ""  # the answered callee leg no longer shows the dialled extension (capture)
     sim.emit(ev.dial_event("DialEnd", chan.snapshot(), leg.snapshot(), ("DialStatus", "ANSWER")))
     done = asyncio.get_running_loop().create_future()
     chan.__dict__["_bridge_done"] = done
-    leg.__dict__["_bridge_done"] = asyncio.get_running_loop().create_future()
     sim.bridge(leg, chan)
     await done
     return "hangup"

@@ -15,7 +15,8 @@ if TYPE_CHECKING:
 Step = tuple[str, str]
 
 
-def build_dialplan(fastagi: str | None, queue_timeout: int, handoff: str = "12345") -> dict[str, dict[str, list[Step]]]:
+def build_dialplan(fastagi: str | None, queue_timeout: int, handoff: str = "12345",
+                   callback_dial: str = "PJSIP/caller/${EXTEN}") -> dict[str, dict[str, list[Step]]]:
     """Contexts → extension pattern → priorities, mirroring asterisk-config's extensions.conf."""
     agi = (fastagi or "").rstrip("/")
     ivr = [("AGI", f"{agi}/ivr")] if fastagi else [("Set", "HOTLINE_ACTION=queue")]
@@ -27,7 +28,7 @@ def build_dialplan(fastagi: str | None, queue_timeout: int, handoff: str = "1234
         "queue-overflow": {
             "_X.": [("Queue", f"q-${{EXTEN}}-${{HOTLINE_SKILL}},rt,,,{queue_timeout}"), *after, ("Hangup", "")],
         },
-        "callback": {"_X.": [("Dial", "PJSIP/caller/${EXTEN},30"), ("Hangup", "")]},
+        "callback": {"_X.": [("Dial", f"{callback_dial},30"), ("Hangup", "")]},
         handoff and "handoff-12345": {handoff: [("Answer", ""), ("Playback", "hotline/handoff-12345"), ("Wait", "60"), ("Hangup", "")]},
         "seat-transfer": {"_X.": [("Dial", "PJSIP/seat${EXTEN},20"), ("Hangup", "")]},
         "survey": {"s": [("AGI", f"{agi}/survey") if fastagi else ("NoOp", "survey"), ("Hangup", "")]},

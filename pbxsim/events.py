@@ -64,9 +64,13 @@ def dial_event(name: str, caller: tuple[str, ...] | None, dest: tuple[str, ...],
     return event(name, [*body, *chan_block(dest, "Dest"), *extra])
 
 
-def hangup(chan: Channel, cause: int) -> Headers:
-    """Hangup with Cause and Cause-txt (main/manager_channels.c channel_hangup_handler_cb)."""
-    return channel_event("Hangup", chan, ("Cause", str(cause)), ("Cause-txt", CAUSE_TEXT.get(cause, "Unknown")))
+def hangup(chan: Channel, cause: int, tech_cause: int | None = None) -> Headers:
+    """Hangup with Cause, Cause-txt and (when the channel driver gave one) TechCause
+    (main/manager_channels.c channel_state_change)."""
+    extra = [("Cause", str(cause)), ("Cause-txt", CAUSE_TEXT.get(cause, "Unknown"))]
+    if tech_cause:
+        extra.append(("TechCause", str(tech_cause)))
+    return channel_event("Hangup", chan, *extra)
 
 
 def bridge_event(name: str, bridge: Bridge, chan: Channel | None = None, count: int | None = None) -> Headers:

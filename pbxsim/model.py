@@ -48,7 +48,6 @@ class Channel:
     hangup_cause: int = 16
     party: object | None = None  # the scripted caller/seat behind this channel
     on_hangup: list = field(default_factory=list)
-    tech_cause: bool = False
 
     def snapshot(self) -> tuple[str, ...]:
         """The 14 values of a channel snapshot block, in manager_channels.c order."""

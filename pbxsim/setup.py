@@ -24,7 +24,8 @@ def trace_config(fastagi_url: str | None, seats: dict[str, SeatScript] | None = 
         reg = registered is None or ep in registered
         endpoints.append(Endpoint(ep, num, name, registered=reg, behaviour=seats.get(ep, SeatScript(answer_after=None))))
     return PbxConfig(fastagi_url=fastagi_url, queue_timeout=60, queues=load_queues_conf(DATA / "trace-queues.conf"),
-                     endpoints=endpoints, prompt_seconds=dict(TRACE_PROMPTS))
+                     endpoints=endpoints, prompt_seconds=dict(TRACE_PROMPTS),
+                     callback_dial="PJSIP/caller/sip:${EXTEN}@127.0.0.1:5090")
 
 
 def directory_config(directory, fastagi_url: str | None, recordings_dir: str, prompts: dict[str, float],

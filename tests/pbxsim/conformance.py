@@ -75,18 +75,20 @@ class Moves:
 def party_moves(records: list[dict]) -> Moves:
     """What callers and phones did, timed by the events they caused."""
     moves = Moves()
-    answered, named = set(), {}
+    answered, named, outbound = set(), {}, set()
     for r in records:
         if r["dir"] != "recv":
             continue
         h = dict(parse(r["data"]))
         ev, ch = h.get("Event"), h.get("Channel", "")
+        if ev == "Newchannel" and h["ChannelState"] == "0":
+            outbound.add(ch)
         if ev == "Newchannel" and h["Context"] == "from-carrier" and h["ChannelState"] == "4":
             named[ch] = (h["CallerIDNum"], h["CallerIDName"], h["Exten"])
             moves.items.append((r["t"], "call", ch, json.dumps(named[ch], ensure_ascii=False)))
         elif ev == "DTMFEnd" and h.get("Direction") == "Received":
             moves.items.append((r["t"], "dtmf", ch, h["Digit"]))
-        elif ev == "Newstate" and h["ChannelState"] == "6" and h["Context"] != "from-carrier" and ch not in answered:
+        elif ev == "Newstate" and h["ChannelState"] == "6" and ch in outbound and ch not in answered:
             answered.add(ch)
             moves.items.append((r["t"], "answer", ch, ""))
         elif ev == "HangupRequest":
@@ -160,6 +162,9 @@ def keys_of(msg: list[tuple[str, str]]) -> list[tuple]:
         if k in h and "ActionID" not in h:
             if h.get("Event") == "DialState" and k == "DestChannel" and "Channel" in h:
                 continue  # raised by the dialing thread: ordered with the dialing channel only
+            if h.get("Event", "").startswith("Dial") and "Channel" not in h:
+                keys.append(("originate-dial", h[k]))  # the originate thread's own sequence
+                continue
             keys.append(("chan", h[k]))
     if "Device" in h:
         keys.append(("dev", h["Device"]))
@@ -191,7 +196,9 @@ class Normalizer:
                 v = "*"
             elif k in ("LoginTime", "LastCall", "LastPause") and v != "0":
                 v = "T"
-            elif k in ("DestChannelState", "DestChannelStateDesc") and dict(msg).get("Event") == "DialState":
+            elif k in ("DestChannelState", "DestChannelStateDesc") and (
+                    dict(msg).get("Event") == "DialState"
+                    or dict(msg).get("Event") == "DialBegin" and "Channel" not in dict(msg)):
                 v = "RACE"  # the 180 Ringing and the callee's Newstate race (both orders in the traces)
             elif k == "InCall" and dict(msg).get("Event") == "QueueMemberStatus" and dict(msg).get("Status") == "2":
                 v = "RACE"  # device state vs AgentConnect (both values in the traces)

@@ -11,15 +11,7 @@ SCENARIOS = ["ami-basics", "queue-answered", "queue-abandoned", "ring-no-answer"
              "hangup-in-ivr", "status-midcall"]
 
 
-# Known gaps, kept visible (strict: they fail the run once fixed, so the mark gets removed)
-GAPS = {
-    "originate-callback": "Dial() of the callback leg: NewCallerid/connected line and bridge of the citizen leg",
-}
-AMI_CASES = [pytest.param(s, marks=pytest.mark.xfail(reason=GAPS[s], strict=True)) if s in GAPS else s
-             for s in SCENARIOS]
-
-
-@pytest.mark.parametrize("scenario", AMI_CASES)
+@pytest.mark.parametrize("scenario", SCENARIOS)
 async def test_ami_stream_matches_trace(scenario, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # MixMonitor files land here
     expected, got, _ = await run_scenario(TRACES, scenario)
