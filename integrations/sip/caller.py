@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pyVoIP.VoIP import CallState
 
-from integrations.sip.pyvoip_adapter import HotlinePhone
+from integrations.sip.pyvoip_adapter import SIP, HotlinePhone
 
 RATE = 8000
 
@@ -59,6 +59,7 @@ class CallResult:
     digits_sent: str = ""
     codec: str | None = None
     call_id: str | None = None
+    error: str | None = None       # the call could not be placed (registration refused, no network)
     audio: bytes = field(default=b"", repr=False)  # 16-bit signed PCM, 8 kHz mono
 
     def save_wav(self, path: Path) -> Path:
@@ -113,7 +114,11 @@ class SipCaller:
     def run(self, script: CallScript) -> CallResult:
         t = self.target
         phone = HotlinePhone(t.host, t.port, t.username, t.password, my_ip=t.my_ip, register=t.register)
-        phone.start()
+        try:
+            phone.start()
+        except (SIP.InvalidAccountInfoError, SIP.RetryRequiredError, TimeoutError, OSError) as exc:
+            phone.stop()
+            return CallResult(answered=False, error=f"registration with {t.host}:{t.port} failed: {exc}")
         try:
             return self._call(phone, script)
         finally:

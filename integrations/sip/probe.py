@@ -33,7 +33,7 @@ class ProbeOutcome:
     """One probe's verdict (plain data, published with the alarm)."""
 
     ok: bool
-    reason: str                  # ok | no-answer | rejected | slow-answer | no-greeting
+    reason: str                  # ok | not-placed | no-answer | rejected | slow-answer | no-greeting
     message: str
     target: str
     at: str
@@ -45,6 +45,8 @@ class ProbeOutcome:
 def judge(result: CallResult, rules: ProbeRules, target: str, now: datetime) -> ProbeOutcome:
     """Decide whether the hotline answered and greeted."""
     at = now.astimezone(timezone.utc).isoformat()
+    if not result.answered and result.error:
+        return ProbeOutcome(False, "not-placed", f"探测呼叫无法发起: {result.error}", target, at)
     if not result.answered:
         reason = "rejected" if result.failure else "no-answer"
         text = (f"12348 热线拒接探测呼叫 (SIP {result.failure})" if result.failure
@@ -76,8 +78,7 @@ async def probe_once(caller: SipCaller, script: CallScript, rules: ProbeRules, p
     try:
         result = await caller.arun(script)
     except OSError as exc:
-        result = CallResult(answered=False)
-        log.warning("probe call could not be placed: %s", exc)
+        result = CallResult(answered=False, error=str(exc))
     if save_to is not None:
         result.save_wav(save_to)
     outcome = judge(result, rules, target, now())

@@ -31,6 +31,7 @@ import pyVoIP
 from pyVoIP.VoIP import VoIP as _voip  # first: pyVoIP.SIP and pyVoIP.VoIP import each other
 
 from pyVoIP import RTP, SIP  # noqa: E402
+from pyVoIP.VoIP.status import PhoneStatus  # noqa: E402
 
 from integrations.sip.wire import (  # noqa: E402
     DTMF_EVENTS, FRAME, Dialog, cancel_for, digest_authorization, failure_ack, in_dialog_request, insert_headers,
@@ -123,9 +124,17 @@ class HotlineSIPClient(SIP.SIPClient):
         self.myPort = self.s.getsockname()[1]  # port 0 → the ephemeral port the OS chose
         self.out = self.s
         if self.register_enabled:
-            self.register()
+            self._register_first()
         t = threading.Thread(target=self.recv_loop, name="SIP receive", daemon=True)
         t.start()
+
+    def _register_first(self) -> None:
+        """The first REGISTER raises when refused; pyVoIP's `register()` swallows the error and retries
+        at once in a timer thread, so a wrong password went unnoticed. Refreshes stay pyVoIP's."""
+        with self.recvLock:
+            self._SIPClient__register()  # raises InvalidAccountInfoError / TimeoutError
+        self.phone._status = PhoneStatus.REGISTERED
+        self._SIPClient__start_register_timer()
 
     def recv(self) -> None:
         raw = self.s.recv(65535)  # BlockingIOError propagates to recv_loop

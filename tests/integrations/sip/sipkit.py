@@ -108,6 +108,7 @@ loadmodule "textops.so"
 loadmodule "siputils.so"
 loadmodule "usrloc.so"
 loadmodule "registrar.so"
+loadmodule "auth.so"
 request_route {{
   if (has_totag()) {{
     if (loose_route()) {{ xlog("L_NOTICE", "ROUTED in-dialog $rm\\n"); t_relay(); exit; }}
@@ -115,7 +116,11 @@ request_route {{
     if (is_method("ACK")) {{ exit; }}
     sl_send_reply("404", "Not here"); exit;
   }}
-  if (is_method("REGISTER")) {{ save("location"); exit; }}
+  if (is_method("REGISTER")) {{
+    # the pyVoIP caller registers with a password; baresip (user ivr) registers without
+    if ($fU != "ivr" && !pv_www_authenticate("$td", "{password}", "0")) {{ www_challenge("$td", "0"); exit; }}
+    save("location"); exit;
+  }}
   if (is_method("CANCEL")) {{ if (t_check_trans()) {{ t_relay(); }} exit; }}
   record_route();
   if (!lookup("location")) {{ sl_send_reply("404", "Not Found"); exit; }}
@@ -135,10 +140,11 @@ def kamailio_modules() -> Path | None:
 class Kamailio:
     """Kamailio as registrar and record-routing proxy: in-dialog requests pass only with a Route."""
 
-    def __init__(self, workdir: Path) -> None:
-        self.dir, self.port = workdir, free_udp_port()
+    def __init__(self, workdir: Path, password: str = "probe-secret-1") -> None:
+        self.dir, self.port, self.password = workdir, free_udp_port(), password
         workdir.mkdir(parents=True, exist_ok=True)
-        (workdir / "kamailio.cfg").write_text(KAMAILIO_CFG.format(port=self.port, modules=f"{kamailio_modules()}/"))
+        (workdir / "kamailio.cfg").write_text(KAMAILIO_CFG.format(
+            port=self.port, modules=f"{kamailio_modules()}/", password=password))
         self.log_path = workdir / "kamailio.log"
         self.proc: subprocess.Popen | None = None
 

@@ -27,6 +27,7 @@ def _pcm(seconds: float, amplitude: int) -> bytes:
 
 @pytest.mark.parametrize("result,reason", [
     (CallResult(answered=False), "no-answer"),
+    (CallResult(answered=False, error="registration with 10.0.0.1:5060 failed: Invalid Username"), "not-placed"),
     (CallResult(answered=False, failure=486), "rejected"),
     (CallResult(answered=True, setup_seconds=0.2, audio=_pcm(4, 0)), "no-greeting"),
     (CallResult(answered=True, setup_seconds=0.2, audio=_pcm(4, 30)), "no-greeting"),  # line noise only

@@ -142,3 +142,25 @@ def test_call_through_record_routing_kamailio_to_registered_baresip(tmp_path):
     assert "ROUTED in-dialog ACK" in log and "ROUTED in-dialog BYE" in log
     assert "NO-ROUTE" not in log
     assert closed  # our BYE reached baresip through the proxy
+
+
+@needs_baresip
+@needs_kamailio
+def test_caller_registers_with_digest_auth_then_calls(tmp_path):
+    with Kamailio(tmp_path / "k") as proxy, \
+            Baresip(tmp_path / "bs", tone_wav(tmp_path / "g.wav", 4.0), registrar=proxy.port) as phone:
+        assert phone.wait_for("200 OK", 10), phone.log()
+        target = SipTarget("127.0.0.1", proxy.port, username="probe", password=proxy.password, register=True)
+        result = SipCaller(target).run(CallScript(number="ivr", digits="9", digits_after=0.5, listen_seconds=2.0))
+        log = proxy.log()
+    assert result.answered and phone.received_digits() == "9"
+    assert "ROUTED in-dialog BYE" in log
+
+
+@needs_kamailio
+def test_registration_with_a_wrong_password_is_reported_not_raised(tmp_path):
+    with Kamailio(tmp_path / "k") as proxy:
+        target = SipTarget("127.0.0.1", proxy.port, username="probe", password="wrong-password", register=True)
+        result = SipCaller(target).run(CallScript(number="ivr"))
+    assert not result.answered
+    assert result.error and "registration with 127.0.0.1" in result.error
