@@ -55,7 +55,8 @@ def test_show_prints_every_script_entry(env):
 
 
 @pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng not installed")
-def test_prompts_build_writes_under_prompts_dir(env):
+def test_prompts_build_writes_under_prompts_dir(env, monkeypatch):
+    monkeypatch.setattr("ivr.cli.load_catalogue", lambda: {"main-menu": "法律咨询请按1。", "goodbye": "再见。"})
     result = runner.invoke(app, ["prompts", "build"])
     assert result.exit_code == 0, result.output
     assert (env / "prompts" / "hotline" / "main-menu.wav").exists()

@@ -41,8 +41,8 @@ CASES = [
 
 
 @pytest.mark.parametrize("dtmf, skill, category", CASES, ids=[f"{c[1]}-{c[2] or 'person'}-{c[0][0][0]}" for c in CASES])
-async def test_caller_reaches_the_skill_queue_with_the_right_variables(ivr_server, directory, tmp_path, dtmf, skill, category):
-    chan = await run_call(ivr_server, directory, tmp_path, CallerScript(number="037166668888", name="李四", did="037112348", dtmf=dtmf))
+async def test_caller_reaches_the_skill_queue_with_the_right_variables(path_server, directory, tmp_path, dtmf, skill, category):
+    chan = await run_call(path_server, directory, tmp_path, CallerScript(number="037166668888", name="李四", did="037112348", dtmf=dtmf))
     v = chan.variables
     assert (v.get("HOTLINE_ACTION"), v.get("HOTLINE_SKILL"), v.get("HOTLINE_CATEGORY")) == ("queue", skill, category)
     assert v["HOTLINE_QUEUE"] == f"q-410100-{skill}" and v["HOTLINE_PREFECTURE"] == "410100"

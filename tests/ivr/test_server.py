@@ -49,8 +49,8 @@ PATHS = [
 
 
 @pytest.mark.parametrize("keys, skill, category, priority", PATHS, ids=["-".join(p[0]) for p in PATHS])
-async def test_each_menu_path_reaches_its_skill_queue_with_its_variables(ivr_server, keys, skill, category, priority):
-    fake = await call(ivr_server, keys)
+async def test_each_menu_path_reaches_its_skill_queue_with_its_variables(path_server, keys, skill, category, priority):
+    fake = await call(path_server, keys)
     v = hotline_vars(fake)
     assert v["HOTLINE_ACTION"] == "queue"
     assert (v["HOTLINE_SKILL"], v["HOTLINE_CATEGORY"], v["HOTLINE_PRIORITY"]) == (skill, category, priority)
