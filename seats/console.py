@@ -33,7 +33,25 @@ async def screen_pop(svc: SeatService, call: dict[str, Any], role: Role) -> dict
     async with svc.kernel.sessions() as session:
         calls = await previous_calls(session, number, exclude_linkedid=call.get("linkedid"))
         tickets = await caller_tickets(session, number)
-    return build_pop(call, calls, tickets, role, svc.directory, svc.clock())
+    return build_pop(call, calls, tickets, role, svc.directory, svc.clock(), ivr_notes(svc.directory))
+
+
+def ivr_notes(directory) -> dict[str, str]:
+    """Node id → note of the IVR flow in use (names the IVR path in the pop); empty if it cannot load."""
+    global _NOTES
+    if _NOTES is None:
+        try:
+            from ivr.flow import default_flow_path, load_flow
+
+            flow = load_flow(default_flow_path(), directory)
+            _NOTES = {nid: node.note for nid, node in flow.nodes.items() if getattr(node, "note", "")}
+        except Exception:  # the IVR package's flow is optional for the console: fall back to node ids
+            log.warning("IVR flow notes unavailable; the screen pop shows node ids", exc_info=True)
+            _NOTES = {}
+    return _NOTES
+
+
+_NOTES: dict[str, str] | None = None
 
 
 def _for_me(topic: str, payload: dict[str, Any], ext: str, my_linkedid: str | None) -> bool:

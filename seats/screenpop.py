@@ -29,8 +29,16 @@ def shown_number(number: str | None, role: Role | str) -> str:
     return (number or "未知号码") if Role(role) in FULL_NUMBER_ROLES else mask_number(number)
 
 
-def ivr_path_label(path: str | None, directory) -> str:
-    """`1-2` → 法律咨询 › 劳动争议 (digits the caller pressed, named from the catalogue)."""
+def ivr_path_label(path: str | list | tuple | None, directory, notes: dict[str, str] | None = None) -> str:
+    """The caller's way through the IVR, in words.
+
+    A list of flow node ids (as the routing engine reports it) is named from the flow's notes
+    (`notes`: node id → note); digits such as `1-2` are named from the catalogue (法律咨询 › 劳动争议).
+    """
+    if isinstance(path, (list, tuple)):
+        notes = notes or {}
+        named = [_short(notes[n]) for n in path if notes.get(n)]
+        return " › ".join(named or [str(n) for n in path]) or "—"
     if not path:
         return "—"
     parts = [p for p in re.split(r"[-,> ]+", path) if p]
@@ -44,8 +52,13 @@ def ivr_path_label(path: str | None, directory) -> str:
     return " › ".join(names) + f" ({path})" if names else path
 
 
+def _short(note: str) -> str:
+    """`主菜单；数字与…` → `主菜单`: the note up to its first clause."""
+    return re.split(r"[；（(，,]", note, maxsplit=1)[0].strip() or note
+
+
 def build_pop(call: dict[str, Any], previous_calls: list[dict], tickets: list[dict], role: Role | str,
-              directory, now: datetime) -> dict[str, Any]:
+              directory, now: datetime, notes: dict[str, str] | None = None) -> dict[str, Any]:
     """The screen pop for one ringing call (`call` = the `call.ringing` payload)."""
     prefecture = call.get("prefecture_name") or directory.region_name(call.get("prefecture_code") or "") or "未知"
     skill = directory.skill(call.get("skill") or "")
@@ -59,7 +72,7 @@ def build_pop(call: dict[str, Any], previous_calls: list[dict], tickets: list[di
         "skill": skill.name if skill else (call.get("skill") or ""),
         "category": category.name if category else "",
         "category_id": category.id if category else "",
-        "ivr_path": ivr_path_label(call.get("ivr_path"), directory),
+        "ivr_path": ivr_path_label(call.get("ivr_path"), directory, notes),
         "waited_seconds": int(call.get("waited_seconds") or 0),
         "green": bool(call.get("green")),
         "handoff_ticket": call.get("handoff_ticket"),

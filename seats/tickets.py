@@ -72,6 +72,12 @@ def due_preview(directory, category_id: str, now: datetime) -> dict[str, Any]:
             "due_date": last_day.isoformat()}
 
 
+def _path_text(path: Any) -> str:
+    """The IVR path as the ticket stores it (one line, at most 64 characters)."""
+    text = "-".join(str(p) for p in path) if isinstance(path, (list, tuple)) else str(path or "")
+    return text[-64:]
+
+
 async def submit(kernel: Any, principal: Principal, form: TicketForm, call: dict | None) -> dict[str, Any]:
     """Create the ticket and carry out the handling (close with the reply, hand off, or leave for 回访)."""
     from integrations import tickets as svc
@@ -88,7 +94,7 @@ async def submit(kernel: Any, principal: Principal, form: TicketForm, call: dict
             category_id=form.category_id, summary=form.summary, detail=form.detail,
             caller_number=call.get("caller_number") or "", caller_name=form.caller_name or call.get("caller_name") or "",
             linkedid=call.get("linkedid"), prefecture_code=call.get("prefecture_code"),
-            green=bool(call.get("green")), ivr_path=call.get("ivr_path") or "")
+            green=bool(call.get("green")), ivr_path=_path_text(call.get("ivr_path")))
     except ValidationError as exc:
         raise SeatError("; ".join(e["message"] for e in form_errors(exc)), 422) from exc
     ctx = svc.TicketContext.from_kernel(kernel)

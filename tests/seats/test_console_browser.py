@@ -1,4 +1,6 @@
-"""The seat console in headless Chromium: log in, 签入, 就绪, a call pops, ticket, hang-up, ACW, ready again."""
+"""The seat console in headless Chromium, end to end: a pbxsim caller goes through the IVR (FastAGI) and the
+routing engine (AMI) to the seat, whose console pops the call; the seat writes the ticket, the caller hangs
+up, wrap-up runs and the seat is ready again. Screenshots go to var/test-artifacts/seats/."""
 from __future__ import annotations
 
 import asyncio
@@ -7,26 +9,31 @@ import re
 
 import pytest
 import uvicorn
+from sqlalchemy import select
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+from pbxsim import calls, queue_calls
+from pbxsim.parties import CallerScript, SeatScript, place_call
+from tests.seats.test_service import _row, wait_for
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CALLER = "037166668888"
 
 
 async def _serve(app):
-    """Run the app with uvicorn on an ephemeral loopback port; returns (server, task, base URL)."""
+    """Serve the (already started) app with uvicorn on an ephemeral loopback port."""
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off",
-                                           ws="websockets"))
+                                           ws="websockets-sansio"))
     task = asyncio.create_task(server.serve())
     while not server.started:
         await asyncio.sleep(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    return server, task, f"http://127.0.0.1:{port}"
+    return server, task, f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
 
 
-async def _previous_ticket(kernel, users):
-    """An earlier ticket of the same caller, taken by 王律师 (1002): 首问负责 must show it."""
+async def _previous_ticket(kernel, users) -> str:
+    """An earlier ticket of the same caller, taken by 王律师 (1002): 首问负责 must name him."""
     from hotline.auth import Principal, Role
     from integrations.schemas import TicketCreate
     from integrations.tickets import TicketContext, create_ticket
@@ -35,18 +42,20 @@ async def _previous_ticket(kernel, users):
     actor = Principal(wang.username, Role.SEAT, wang.center_code, wang.seat_extension, wang.id)
     async with kernel.sessions() as s:
         t = await create_ticket(s, TicketCreate(category_id="consult.labor", summary="上月咨询欠薪",
-                                                caller_number="13800138000"), actor, TicketContext(kernel.directory))
+                                                caller_number=CALLER), actor, TicketContext(kernel.directory))
         await s.commit()
         return t.number
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-async def test_seat_takes_a_call_from_login_to_ready_again(seat_app, kernel, ami, users, artifacts):
+async def test_seat_takes_a_pbxsim_call_from_login_to_ready_again(pbx_engine, kernel, users, artifacts):
     from playwright.async_api import async_playwright, expect
 
-    app, comp = seat_app
+    from integrations.models import Ticket
+
+    engine = await pbx_engine(SeatScript(answer_after=None), acw_seconds=2)  # the seat answers when the test says
+    sim = engine.sim
     old_ticket = await _previous_ticket(kernel, users)
-    server, task, base = await _serve(app)
+    server, task, base = await _serve(engine.app)
     shots = artifacts / "seats"
     shots.mkdir(exist_ok=True)
     try:
@@ -66,32 +75,32 @@ async def test_seat_takes_a_call_from_login_to_ready_again(seat_app, kernel, ami
             await expect(page.locator("#seat-status")).to_have_text("就绪")
             await page.screenshot(path=str(shots / "1-ready.png"))
 
+            # 张三 dials 0371-12348, presses 1 (法律咨询) then 2 (劳动争议) in the IVR
+            sim.sched.touch()
+            caller = place_call(sim, CallerScript(number=CALLER, name="张三", did="037112348",
+                                                  dtmf=[(3.5, "1"), (5.0, "2")]))
+            await expect(page.locator("#seat-status")).to_have_text("振铃", timeout=20_000)
             rang_at = asyncio.get_running_loop().time()
-            kernel.bus.publish("call.ringing", {
-                "linkedid": "1795901686.0", "uniqueid": "1795901686.0", "caller_number": "13800138000",
-                "caller_name": "张三", "prefecture_code": "410100", "prefecture_name": "郑州市", "skill": "consult",
-                "category": "consult.labor", "queue": "q-410100-consult", "ivr_path": "1-2", "waited_seconds": 12,
-                "seat_extension": "1001", "seat_channel": "PJSIP/seat1001-00000001", "green": False})
-            await expect(page.locator("#pop-number")).to_have_text("138****8000")
+            await expect(page.locator("#pop-number")).to_have_text("037****8888")
             popped_in = asyncio.get_running_loop().time() - rang_at  # recorded, not asserted
             await expect(page.locator("#pop-prefecture")).to_have_text("郑州市")
-            await expect(page.locator("#pop-ivr")).to_have_text("法律咨询 › 劳动争议 (1-2)")
-            await expect(page.locator("#pop-waited")).to_have_text("12 秒")
             await expect(page.locator("#pop-name")).to_have_text("张三")
+            await expect(page.locator("#pop-skill")).to_have_text("法律咨询 · 劳动争议")
+            await expect(page.locator("#pop-ivr")).to_contain_text("主菜单")
+            await expect(page.locator("#pop-waited")).to_have_text(re.compile(r"^\d+ 秒$"))
             await expect(page.locator("#pop-tickets")).to_contain_text(old_ticket)
-            await expect(page.locator("#pop-tickets")).to_contain_text("承办 wang")
             await expect(page.locator("#pop-first")).to_have_text("wang（坐席1002）")
-            await expect(page.locator("#seat-status")).to_have_text("振铃")
             await expect(page.locator("#t-category")).to_have_value("consult.labor")
+            await expect(page.locator("#pop-green")).to_be_hidden()
             await page.screenshot(path=str(shots / "2-screen-pop.png"))
 
-            kernel.bus.publish("call.connected", {
-                "linkedid": "1795901686.0", "seat_extension": "1001", "caller_channel": "PJSIP/caller-00000000",
-                "seat_channel": "PJSIP/seat1001-00000001", "queue": "q-410100-consult", "waited_seconds": 12})
+            row = await _row(kernel, "1001")
+            seat_leg = sim.find_channel(row.call["seat_channel"])
+            sim.sched.touch()
+            assert queue_calls.answered(sim.queues, seat_leg)  # the operator picks up the phone
             await expect(page.locator("#seat-status")).to_have_text("通话中")
             await expect(page.locator("#btn-hangup")).to_be_enabled()
             await expect(page.locator("#t-due")).to_contain_text("3 个工作日")
-            await expect(page.locator("#pop-green")).to_be_hidden()
             await page.fill("#t-summary", "公司拖欠工资三个月，咨询如何申请劳动仲裁")
             await page.select_option("#t-handling", "legal_aid")
             await page.click("#t-submit")
@@ -99,8 +108,8 @@ async def test_seat_takes_a_call_from_login_to_ready_again(seat_app, kernel, ami
             await expect(page.locator("#t-result")).to_contain_text("转法律援助")
             await page.screenshot(path=str(shots / "3-ticket-saved.png"))
 
-            kernel.bus.publish("call.ended", {"linkedid": "1795901686.0", "seat_extension": "1001",
-                                              "outcome": "answered"})
+            sim.sched.touch()
+            calls.remote_hangup(sim, caller)  # the citizen hangs up
             await expect(page.locator("#seat-status")).to_have_text("话后处理")
             await expect(page.locator("#acw")).to_be_visible()
             await page.screenshot(path=str(shots / "4-wrap-up.png"))
@@ -111,7 +120,15 @@ async def test_seat_takes_a_call_from_login_to_ready_again(seat_app, kernel, ami
     finally:
         server.should_exit = True
         await task
-    (shots / "screen-pop.json").write_text(json.dumps({"bus_to_dom_seconds": round(popped_in, 3)}))
-    pauses = [(p["Paused"], p.get("Reason")) for p in ami.actions("QueuePause")]
-    assert pauses == [("false", None), ("true", "话后处理"), ("false", None)]
-    assert {a["Paused"] for a in ami.actions("QueueAdd")} == {"true"}
+    (shots / "screen-pop.json").write_text(json.dumps({"ringing_state_to_pop_seconds": round(popped_in, 3)}))
+    async with kernel.sessions() as s:
+        t = await s.scalar(select(Ticket).where(Ticket.summary.like("公司拖欠工资%")))
+    assert (t.caller_number, t.linkedid, t.owner_seat, t.prefecture_code, t.status) == (
+        CALLER, row.linkedid, "1001", "410100", "processing")
+    assert engine.rung("PJSIP/seat1001")
+    assert {e["Paused"] for e in engine.seen if e.get("Event") == "QueueMemberAdded"} == {"1"}  # added paused
+    await wait_for(lambda: _idle(kernel))
+
+
+async def _idle(kernel) -> bool:
+    return (await _row(kernel, "1001")).status == "available"
