@@ -41,8 +41,11 @@ def join(eng: "QueueEngine", chan: Channel, queue: str, timeout: float | None, p
     eng.sim.set_device(f"Queue:{q.name}", "RINGING")
     eng.sim.emit(ev.channel_event("QueueCallerJoin", chan, ("Queue", q.name), ("Position", str(pos + 1)),
                                   ("Count", str(len(q.entries)))))
-    chan.on_hangup.append(lambda c: None)
     eng.kick(q)
+    if not entry.attempts and entry.retry_at <= eng.sim.now:
+        # queue_exec's loop: not our turn or nobody free, look again after `retry` seconds
+        entry.retry_at = eng.sim.now + q.cfg.retry
+        entry.timers.append(eng.sim.sched.call_later(q.cfg.retry, _retry, eng, entry))
     return fut
 
 
@@ -58,9 +61,20 @@ def kick(eng: "QueueEngine", q: "QueueState") -> None:
             return
 
 
-def _has_free(eng: "QueueEngine", q: "QueueState") -> bool:
+def _free_count(eng: "QueueEngine", q: "QueueState") -> int:
     busy = eng.busy_interfaces(q)
-    return any(eng.available(q, m) and m.state_interface not in busy for m in q.members)
+    return sum(1 for m in q.members if eng.available(q, m) and m.state_interface not in busy)
+
+
+def _has_free(eng: "QueueEngine", q: "QueueState") -> bool:
+    return _free_count(eng, q) > 0
+
+
+def _our_turn(eng: "QueueEngine", entry: "Entry") -> bool:
+    """app_queue.c is_our_turn with autofill: waiting callers ahead < free members."""
+    q = entry.queue
+    ahead = sum(1 for e in q.entries[:q.entries.index(entry)] if not e.attempts)
+    return ahead < _free_count(eng, q)
 
 
 def ring(eng: "QueueEngine", entry: "Entry") -> None:
@@ -69,6 +83,10 @@ def ring(eng: "QueueEngine", entry: "Entry") -> None:
     from .queues import pick_members
 
     q, sim = entry.queue, eng.sim
+    if not _our_turn(eng, entry):
+        entry.retry_at = sim.now + q.cfg.retry
+        entry.timers.append(sim.sched.call_later(q.cfg.retry, _retry, eng, entry))
+        return
     ordered = q.ordered()
     rrpos = entry.linpos if q.cfg.strategy == "linear" else q.rrpos
     if q.cfg.strategy == "linear":
@@ -76,6 +94,9 @@ def ring(eng: "QueueEngine", entry: "Entry") -> None:
     busy = eng.busy_interfaces(q) | {m.state_interface for m in q.members if not eng.available(q, m)}
     chosen = pick_members(q.cfg.strategy, ordered, rrpos, sim.rng, busy, sim.now)
     if not chosen:
+        # queue_exec: nobody to ring, wait `retry` seconds and try again (wrap-up ends, pauses lift)
+        entry.retry_at = sim.now + q.cfg.retry
+        entry.timers.append(sim.sched.call_later(q.cfg.retry, _retry, eng, entry))
         return
     if q.cfg.strategy == "ringall":
         chosen = list(reversed(chosen))  # ring_entry walks the prepended `outgoing` list
@@ -224,7 +245,8 @@ def refused(eng: "QueueEngine", seat: Channel) -> None:
 
 
 def _retry(eng: "QueueEngine", entry: "Entry") -> None:
-    if entry in entry.queue.entries and not entry.attempts:
+    if entry in entry.queue.entries and not entry.attempts and not entry.outcome.done():
+        entry.retry_at = 0.0
         ring(eng, entry)
 
 
