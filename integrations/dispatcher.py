@@ -114,7 +114,8 @@ class OutboxDispatcher:
         claimed = await self._claim()
         if not claimed:
             return 0
-        await asyncio.gather(*(self._deliver(dest, rows) for dest, rows in claimed))
+        outcomes = await asyncio.gather(*(self._deliver(dest, rows) for dest, rows in claimed))
+        await self._record([(rows, *outcome) for (_, rows), outcome in zip(claimed, outcomes)])
         return sum(len(rows) for _, rows in claimed)
 
     async def _claim(self) -> list[tuple[str, list[OutboxMessage]]]:
@@ -123,27 +124,34 @@ class OutboxDispatcher:
             found = (await s.execute(
                 select(OutboxMessage.id, OutboxMessage.destination, OutboxMessage.ticket_id, OutboxMessage.state,
                        OutboxMessage.next_attempt_at, OutboxMessage.lease_until)
-                .where(OutboxMessage.state != "delivered").order_by(OutboxMessage.id)
+                .where(OutboxMessage.state.in_(("pending", "dead"))).order_by(OutboxMessage.id)
                 .limit(self.policy.scan_limit))).all()
             plan = ready_batches([Row(*r) for r in found], now, batch_size=self.policy.batch_size,
                                  max_batches=self.policy.max_batches)
-            out = []
             until = now + timedelta(seconds=self.policy.lease_seconds)
+            tokens = []
             for dest, batches in plan.items():
                 for ids in batches:
                     token = secrets.token_hex(8)
+                    # Only rows still free are taken: a concurrent dispatcher's claim wins, never both.
                     await s.execute(update(OutboxMessage).where(
                         OutboxMessage.id.in_(ids), OutboxMessage.state == "pending",
                         (OutboxMessage.lease_until.is_(None)) | (OutboxMessage.lease_until <= now),
                     ).values(lease_until=until, lease_token=token).execution_options(synchronize_session=False))
-                    await s.commit()
-                    rows = (await s.scalars(select(OutboxMessage).where(OutboxMessage.lease_token == token)
-                                            .order_by(OutboxMessage.id))).all()
-                    if rows:
-                        out.append((dest, list(rows)))
+                    tokens.append((dest, token))
+            if not tokens:
+                return []
+            await s.commit()
+            rows = (await s.scalars(select(OutboxMessage).where(
+                OutboxMessage.lease_token.in_([t for _, t in tokens])).order_by(OutboxMessage.id))).all()
+            out = []
+            for dest, token in tokens:
+                mine = [r for r in rows if r.lease_token == token]
+                if mine:
+                    out.append((dest, mine))
             return out
 
-    async def _deliver(self, dest_name: str, rows: list[OutboxMessage]) -> None:
+    async def _deliver(self, dest_name: str, rows: list[OutboxMessage]) -> tuple[dict[str, str], str]:
         dest = self.destinations[dest_name]
         items = [{"idempotency_key": r.idempotency_key, "ticket": r.payload.get("number"), "seq": r.seq,
                   "prev_seq": r.prev_seq, "type": r.event_type, "document": r.payload} for r in rows]
@@ -161,17 +169,19 @@ class OutboxDispatcher:
         except (httpx.HTTPError, ValueError, AttributeError) as exc:
             verdicts = {r.idempotency_key: "retry" for r in rows}
             error = f"{exc.__class__.__name__}: {exc}"[:500]
-        await self._record(rows, verdicts, error)
+        return verdicts, error
 
-    async def _record(self, rows: list[OutboxMessage], verdicts: dict[str, str], error: str) -> None:
+    async def _record(self, results: list[tuple[list[OutboxMessage], dict[str, str], str]]) -> None:
+        """Store every batch's outcome in one transaction."""
         now = self.clock()
         dead: list[OutboxMessage] = []
         async with self.sessions() as s:
-            for r in rows:
-                row = await s.get(OutboxMessage, r.id)
+            ids = [r.id for rows, _, _ in results for r in rows]
+            current = {row.id: row for row in (await s.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids))))}
+            for r, verdict, error in ((r, v[r.idempotency_key], e) for rows, v, e in results for r in rows):
+                row = current.get(r.id)
                 if row is None or row.lease_token != r.lease_token:
                     continue  # our lease ran out and another dispatcher owns the row now
-                verdict = verdicts[r.idempotency_key]
                 row.lease_until, row.lease_token = None, None
                 if verdict == "delivered":
                     row.state, row.delivered_at = "delivered", now

@@ -69,8 +69,11 @@ async def enqueue(session: AsyncSession, ticket: Ticket, document: dict, event_t
     """
     rows = []
     for dest in destinations_for(ticket):
-        prev = await session.scalar(select(func.max(OutboxMessage.seq)).where(
-            OutboxMessage.ticket_id == ticket.id, OutboxMessage.destination == dest))
+        if dest == "platform":  # every version goes to the platform
+            prev = ticket.version - 1 or None
+        else:
+            prev = await session.scalar(select(func.max(OutboxMessage.seq)).where(
+                OutboxMessage.ticket_id == ticket.id, OutboxMessage.destination == dest))
         row = OutboxMessage(
             destination=dest, ticket_id=ticket.id, seq=ticket.version, prev_seq=prev,
             idempotency_key=f"{ticket.number}:{ticket.version}:{dest}", event_type=event_type,

@@ -134,7 +134,8 @@ async def test_a_12345_handoff_opens_one_ticket_shown_at_screen_pop_and_claimed_
     r = await api["gov12345"].post("/api/integrations/gov12345/handoffs", content=body, headers=headers)
     assert r.status_code == 201 and r.json()["created"] and r.json()["source"] == "gov12345"
     number = r.json()["number"]
-    body, headers = _signed("gov12345", secret, payload)  # 12345 retries: same ticket
+    # 12345 retries a second later (an identical request in the same second would be a replay): same ticket.
+    body, headers = _signed("gov12345", secret, payload, ts=int(time.time()) + 1)
     r = await api["gov12345"].post("/api/integrations/gov12345/handoffs", content=body, headers=headers)
     assert r.status_code == 201 and not r.json()["created"] and r.json()["number"] == number
     pop = (await api["seat1001"].get("/api/integrations/screen-pop/GOV2026112800042")).json()
