@@ -244,3 +244,25 @@ async def test_unknown_script_closes_with_a_log_line(ivr_server, caplog):
         fake = await call(ivr_server, [], script="nonsense")
     assert fake.sent == []
     assert "no script 'nonsense'" in caplog.text
+
+
+# The capture server's script as a flow: welcome, a one-key menu, 1 → consult.
+TRACE_FLOW = {"name": "trace", "entries": {"ivr": "welcome"}, "nodes": {
+    "welcome": {"type": "play", "prompts": ["welcome"], "next": "menu"},
+    "menu": {"type": "menu", "prompt": "menu", "timeout": 5, "retries": 0, "choices": {"1": "consult"}, "fallback": "consult"},
+    "consult": {"type": "route", "skill": "consult"},
+}}
+TRACE_SESSIONS = [(name, conn) for name in ("queue-answered", "queue-abandoned", "ring-no-answer", "overflow-redirect",
+                                             "mixmonitor", "hold-blindtransfer") for conn in (1,)] + [("status-midcall", 1), ("status-midcall", 2)]
+
+
+@pytest.mark.parametrize("name, conn", TRACE_SESSIONS, ids=[f"{n}-{c}" for n, c in TRACE_SESSIONS])
+async def test_recorded_sessions_replay_command_for_command(path_server, name, conn):
+    from ivr.flow import parse_flow
+
+    env, trace_sent, replies = trace_session(TRACES / f"{name}.agi.jsonl", conn)
+    host, port = await path_server(flow=parse_flow(TRACE_FLOW))
+    fake = FakeAsterisk(env=env, replies=replies)
+    await fake.run(host, port)
+    assert fake.sent[:3] == trace_sent[:3] == ["ANSWER", 'STREAM FILE hotline/welcome "0123456789*#"', "GET DATA hotline/menu 5000 1"]
+    assert (fake.variables["HOTLINE_ACTION"], fake.variables["HOTLINE_SKILL"]) == ("queue", "consult")
