@@ -118,13 +118,11 @@ class AgiSession:
 
     async def play(self, samples: int, escape: str) -> tuple[str | None, int]:
         """Play for `samples`; stop early on an escape digit or a hang-up."""
-        party = self.chan.party
         collector = DigitWaiter(self.sim, self.chan, escape)
         start = self.sim.now
         result = await collector.wait(samples / RATE)
         elapsed = self.sim.now - start
         pos = min(samples, int(math.floor(elapsed * RATE / FRAME)) * FRAME) if result is not True else samples
-        del party
         return (None if result is True else result), pos
 
 

@@ -150,6 +150,9 @@ class Simulator:
         chan = Channel(name=f"{tech}/{endpoint}-{self.ids.channel_suffix()}", uniqueid=uid,
                        linkedid=linkedid or uid, created=self.now, endpoint=endpoint, state=state,
                        cid_num=cid_num, cid_name=cid_name, context=context, exten=exten)
+        ep = self.endpoints.get(endpoint)
+        if ep is not None and ep.behaviour is not None:
+            chan.party = ep.behaviour  # the seat phone's script speaks on this leg
         self.channels[chan.name] = chan
         self.by_endpoint.setdefault(endpoint, {})[chan.name] = chan
         self.emit(ev.channel_event("Newchannel", chan))

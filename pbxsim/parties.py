@@ -47,6 +47,7 @@ class SeatScript:
     answer_after: float | None = 2.0
     refuse: bool = False
     talk_time: float | None = None
+    speech: str | None = None
 
     def on_ring(self, sim: "Simulator", chan: Channel) -> None:
         """The phone starts ringing."""

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 RATE = 8000
+FRAME = 160
 
 
 def read_pcm(path: str | Path | None) -> array.array:
@@ -77,7 +78,8 @@ class Recording:
         if self.done:
             return []
         self.done = True
-        samples = max(0, int(round((now - self.started) * RATE)))
+        # audiohooks hand MixMonitor whole 20 ms frames (capture: 8.002 s → 64000 samples)
+        samples = max(0, int((now - self.started) * RATE + 1e-6) // FRAME * FRAME)
         offset = int(round((self.started - self.chan.created) * RATE))
         rx = fill(read_pcm(_speech(self.chan)), samples, offset)
         peer = self.sim.peer(self.chan)
@@ -92,7 +94,10 @@ class Recording:
 
 
 def _speech(chan: Channel | None) -> str | None:
-    party = chan.party if chan is not None else None
+    """The WAV a leg's party speaks: the scripted caller, or the seat phone's script."""
+    if chan is None:
+        return None
+    party = chan.party
     return getattr(party, "speech", None)
 
 
