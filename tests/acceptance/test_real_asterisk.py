@@ -5,21 +5,20 @@ from __future__ import annotations
 import asyncio
 import math
 import os
-import struct
 import threading
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
-from hotline.auth import Principal, Role
 from hotline.directory import load_directory
 from integrations.sip.caller import CallScript, SipCaller, SipTarget, voiced_seconds
 from integrations.sip.pyvoip_adapter import HotlinePhone
 from pyVoIP.VoIP import CallState
+
+from .checks import call_record, check_answered, recording_files, ticket_for_call
 
 pytestmark = pytest.mark.slow
 
@@ -53,23 +52,9 @@ class AnsweringSeat:
         self.phone.stop()
 
 
-async def _wait_for(fn, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = await fn()
-        if found:
-            return found
-        await asyncio.sleep(0.5)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 async def test_citizen_call_reaches_a_seat_and_leaves_record_recordings_and_ticket(acceptance):
-    from integrations.models import OutboxMessage, Ticket
-    from integrations.schemas import TicketCreate
-    from integrations.tickets import TicketContext, create_ticket
     from routing.actions import queue_add, queue_remove
     from routing.ami import AmiLink
-    from routing.models import CallRecord
 
     acc = acceptance
     directory = load_directory(acc.settings.directory_file)
@@ -119,35 +104,9 @@ async def test_citizen_call_reaches_a_seat_and_leaves_record_recordings_and_tick
     engine = create_async_engine(acc.settings.database_url)
     sessions = async_sessionmaker(engine, expire_on_commit=False)
     try:
-        async def record():
-            async with sessions() as s:
-                return (await s.execute(select(CallRecord).where(CallRecord.linkedid == linkedid))).scalar_one_or_none()
-        rec = await _wait_for(record, 30, f"the call record of {linkedid}")
-        assert rec.outcome == "answered" and rec.seat_extension == acc.seat_extension
-        assert rec.direction == "inbound" and rec.caller_number == acc.caller_number
-        assert queue in [q.get("queue") for q in rec.queues]
-        assert rec.talk_seconds and rec.talk_seconds >= 4
-
-        day = rec.answered_at.strftime("%Y/%m/%d")
-        folder = Path(acc.settings.recordings_dir) / day
-
-        async def files():
-            found = [folder / f"{linkedid}-{leg}.wav" for leg in ("mix", "in", "out")]
-            return found if all(p.is_file() and p.stat().st_size > 44 for p in found) else None
-        await _wait_for(files, 30, f"MixMonitor files {folder}/{linkedid}-{{mix,in,out}}.wav")
-
-        seat_principal = Principal(f"seat{acc.seat_extension}", Role.SEAT, seat_extension=acc.seat_extension,
-                                   center_code=directory.seat(acc.seat_extension).center
-                                   if directory.seat(acc.seat_extension) else None)
-        async with sessions() as s:
-            ticket = await create_ticket(s, TicketCreate(category_id="consult.other", summary="验收测试来电",
-                                                         caller_number=acc.caller_number, linkedid=linkedid),
-                                         seat_principal, TicketContext(directory))
-            await s.commit()
-        async with sessions() as s:
-            stored = (await s.execute(select(Ticket).where(Ticket.linkedid == linkedid))).scalar_one()
-            outbox = (await s.execute(select(OutboxMessage).where(OutboxMessage.ticket_id == stored.id))).scalars().all()
-        assert stored.number == ticket.number and stored.caller_number == acc.caller_number
-        assert outbox, "the ticket was not queued for the 12348 platform"
+        rec = await call_record(sessions, linkedid)
+        check_answered(rec, seat=acc.seat_extension, queue=queue, caller=acc.caller_number, min_talk=4)
+        await recording_files(Path(acc.settings.recordings_dir), rec)
+        await ticket_for_call(sessions, directory, rec, acc.seat_extension)
     finally:
         await engine.dispose()
