@@ -24,13 +24,28 @@ log = logging.getLogger(__name__)
 
 RATE = 8000
 FRAME = 160  # samples per 20 ms frame: playback position advances frame by frame
-# res_agi.c: commands a dead channel still runs (dead=1 in the command table)
-DEAD_OK = {"ANSWER": False, "SET VARIABLE": True, "GET VARIABLE": True, "GET FULL VARIABLE": True,
-           "VERBOSE": True, "NOOP": True, "HANGUP": True, "CHANNEL STATUS": True, "DATABASE GET": True,
-           "DATABASE PUT": True, "DATABASE DEL": True, "SET CONTEXT": True, "SET EXTENSION": True,
-           "SET PRIORITY": True}
+# res_agi.c commands[]: the last field says whether the command may run on a dead channel
+DEAD_OK = {"ANSWER": False, "CHANNEL STATUS": False, "DATABASE GET": True, "DATABASE PUT": True,
+           "DATABASE DEL": True, "EXEC": True, "GET DATA": False, "GET FULL VARIABLE": True,
+           "GET VARIABLE": True, "HANGUP": False, "NOOP": True, "SET CONTEXT": False,
+           "SET EXTENSION": False, "SET PRIORITY": False, "SET VARIABLE": True, "STREAM FILE": False,
+           "VERBOSE": True, "WAIT FOR DIGIT": False}
+# usage lines sent with 520 (res_agi.c agi_handle_command, RESULT_SHOWUSAGE)
+USAGE = {
+    "STREAM FILE": " Usage: STREAM FILE <filename> <escape digits> [sample offset]",
+    "GET DATA": " Usage: GET DATA <file to be streamed> [timeout] [max digits]",
+    "SET VARIABLE": " Usage: SET VARIABLE <variablename> <value>",
+    "GET VARIABLE": " Usage: GET VARIABLE <variablename>",
+    "GET FULL VARIABLE": " Usage: GET FULL VARIABLE <variablename> [<channel name>]",
+    "WAIT FOR DIGIT": " Usage: WAIT FOR DIGIT <timeout>",
+    "SET CONTEXT": " Usage: SET CONTEXT <desired context>",
+    "SET EXTENSION": " Usage: SET EXTENSION <new extension>",
+    "SET PRIORITY": " Usage: SET PRIORITY <priority>",
+    "EXEC": " Usage: EXEC <application> <options>",
+}
 DEAD = "511 Command Not Permitted on a dead channel or intercept routine\n"
 INVALID = "510 Invalid or unknown command\n"
+USAGE_ERROR = "usage"
 
 
 def env_lines(sim: "Simulator", chan: Channel, url: str, args: list[str]) -> list[str]:
@@ -104,11 +119,11 @@ class AgiSession:
         if name is None:
             return INVALID
         if self.dead and not DEAD_OK.get(name, False):
-            if name == "STREAM FILE" or name == "GET DATA" or name in DEAD_OK or name in _HANDLERS:
-                return DEAD
-            return INVALID
-        handler = _HANDLERS[name]
-        return await handler(self, rest)
+            return DEAD
+        reply = await _HANDLERS[name](self, rest)
+        if reply is USAGE_ERROR:
+            return f"520-Invalid command syntax.  Proper usage follows:\n{USAGE.get(name, '')}\n520 End of proper usage.\n"
+        return reply
 
     # -- media ------------------------------------------------------------------------
     def prompt_samples(self, name: str) -> int | None:
@@ -188,13 +203,13 @@ async def _answer(s: AgiSession, argv: list[str]) -> str:
 
 
 async def _stream_file(s: AgiSession, argv: list[str]) -> str:
-    if not argv:
-        return "520 Invalid command syntax.  Proper usage follows:\n"
+    if len(argv) not in (2, 3) or len(argv) == 3 and not argv[2].isdigit():
+        return USAGE_ERROR
     samples = s.prompt_samples(argv[0])
     if samples is None:
         log.warning("pbxsim: no prompt %s (STREAM FILE)", argv[0])
         return "200 result=-1 endpos=0\n"
-    digit, pos = await s.play(samples, argv[1] if len(argv) > 1 else "")
+    digit, pos = await s.play(samples, argv[1])
     if digit is None and s.dead:
         return f"200 result=-1 endpos={pos}\n"
     return f"200 result={ord(digit) if digit else 0} endpos={pos}\n"
@@ -202,7 +217,7 @@ async def _stream_file(s: AgiSession, argv: list[str]) -> str:
 
 async def _get_data(s: AgiSession, argv: list[str]) -> str:
     if not argv:
-        return "520 Invalid command syntax.  Proper usage follows:\n"
+        return USAGE_ERROR
     timeout = int(argv[1]) / 1000 if len(argv) > 1 and argv[1].isdigit() and int(argv[1]) > 0 else 6.0
     maxdigits = int(argv[2]) if len(argv) > 2 and argv[2].isdigit() else 1024
     samples = s.prompt_samples(argv[0]) or 0
@@ -225,17 +240,17 @@ async def _get_data(s: AgiSession, argv: list[str]) -> str:
 
 async def _set_variable(s: AgiSession, argv: list[str]) -> str:
     if len(argv) < 2:
-        return "520 Invalid command syntax.  Proper usage follows:\n"
+        return USAGE_ERROR
     try:
         s.chan.variables[check_value(argv[0])] = check_value(argv[1])
     except WireError:
-        return "520 Invalid command syntax.  Proper usage follows:\n"
+        return USAGE_ERROR
     return "200 result=1\n"
 
 
 async def _get_variable(s: AgiSession, argv: list[str]) -> str:
     if not argv:
-        return "520 Invalid command syntax.  Proper usage follows:\n"
+        return USAGE_ERROR
     value = s.chan.variables.get(argv[0])
     return "200 result=0\n" if value is None else f"200 result=1 ({value})\n"
 
@@ -265,7 +280,46 @@ async def _wait_for_digit(s: AgiSession, argv: list[str]) -> str:
     return "200 result=0\n" if got is True else f"200 result={ord(got)}\n"
 
 
+async def _set_context(s: AgiSession, argv: list[str]) -> str:
+    if len(argv) != 1:
+        return USAGE_ERROR
+    s.chan.context = argv[0]
+    return "200 result=0\n"
+
+
+async def _set_extension(s: AgiSession, argv: list[str]) -> str:
+    if len(argv) != 1:
+        return USAGE_ERROR
+    s.chan.exten = argv[0]
+    return "200 result=0\n"
+
+
+async def _set_priority(s: AgiSession, argv: list[str]) -> str:
+    if len(argv) != 1 or not argv[0].isdigit():
+        return USAGE_ERROR
+    s.chan.priority = int(argv[0]) - 1  # ast_explicit_goto in the AGI autoloop: the PBX adds one
+    return "200 result=0\n"
+
+
+async def _exec(s: AgiSession, argv: list[str]) -> str:
+    from .dialplan import APPS
+
+    if not argv:
+        return USAGE_ERROR
+    app = next((name for name in APPS if name.lower() == argv[0].lower()), None)
+    if app is None or app in ("AGI", "Queue", "Dial"):
+        log.warning("pbxsim: EXEC %s is not simulated", argv[0])
+        return "200 result=-2\n"  # res_agi.c handle_exec: application not found
+    before = s.chan.application
+    s.chan.application = app
+    await APPS[app](s.sim, s.chan, " ".join(argv[1:]).replace("|", ","))
+    s.chan.application = before
+    return "200 result=0\n"
+
+
 _HANDLERS = {
+    "SET CONTEXT": _set_context, "SET EXTENSION": _set_extension, "SET PRIORITY": _set_priority,
+    "EXEC": _exec,
     "ANSWER": _answer, "STREAM FILE": _stream_file, "GET DATA": _get_data, "SET VARIABLE": _set_variable,
     "GET VARIABLE": _get_variable, "GET FULL VARIABLE": _get_variable, "VERBOSE": _verbose, "NOOP": _noop,
     "HANGUP": _hangup, "CHANNEL STATUS": _channel_status, "WAIT FOR DIGIT": _wait_for_digit,
