@@ -65,14 +65,14 @@ async def test_metrics_endpoint_exposes_prometheus_text_with_route_templates(ker
     await add_user(kernel, "m1", "seat")
     await login(client, "m1", "wrong-password-x")
     await client.get("/healthz")
-    await client.get("/api/users/12345")  # 401, labelled by template not by id
+    await client.get("/api/users/987654")  # 401, labelled by template not by id
     r = await client.get("/metrics")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
     families = {f.name: f for f in text_string_to_metric_families(r.text)}
     requests = {(s.labels["route"], s.labels["status"]) for s in families["hotline_http_requests"].samples}
     assert ("/healthz", "200") in requests
     assert any(route == "/api/users/{user_id}" for route, _ in requests)
-    assert not any("12345" in route for route, _ in requests)
+    assert not any("987654" in route for route, _ in requests)
     denied = [s.value for s in families["hotline_logins"].samples
               if s.name == "hotline_logins_total" and s.labels["outcome"] == "denied"]
     assert denied and denied[0] >= 1

@@ -61,3 +61,19 @@ def test_every_package_branch_depends_on_the_kernel_tables():
             continue
         deps = rev.dependencies if isinstance(rev.dependencies, (tuple, list)) else (rev.dependencies,)
         assert "hotline_0001" in (deps or ()), f"{rev.revision} must depend on hotline_0001 (users, audit)"
+
+
+async def test_sqlite_full_text_tables_are_left_out_of_the_model_comparison(tmp_path):
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'fts.db'}")
+    try:
+        async with engine.begin() as conn:
+            await conn.exec_driver_sql("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT)")
+            await conn.exec_driver_sql("CREATE VIRTUAL TABLE notes_fts USING fts5(text, content='notes')")
+            skip = await conn.run_sync(unmodelled_tables)
+    finally:
+        await engine.dispose()
+    assert {"notes_fts", "notes_fts_data", "notes_fts_idx", "notes_fts_config"} <= skip
+    assert "notes" not in skip
+    include = include_object_for(skip)
+    assert include(None, "notes_fts_data", "table", True, None) is False
+    assert include(None, "notes", "table", True, None) is True
