@@ -1,6 +1,7 @@
 """FastAPI app factory: lifespan wiring of the kernel and every component."""
 from __future__ import annotations
 
+import asyncio
 import logging
 from contextlib import asynccontextmanager
 
@@ -15,6 +16,7 @@ from hotline.metrics import MetricsMiddleware
 from hotline.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
+READY_TIMEOUT = 3.0
 
 
 def create_app(
@@ -72,7 +74,12 @@ def create_app(
         for c in comps:
             probe = getattr(c, "ready", None)
             if probe is not None:
-                checks[c.name] = await probe()
+                try:  # one stuck component must not hang the load balancer's probe
+                    checks[c.name] = await asyncio.wait_for(probe(), READY_TIMEOUT)
+                except asyncio.TimeoutError:
+                    checks[c.name] = f"no answer within {READY_TIMEOUT:g} s"
+                except Exception as exc:  # noqa: BLE001 - a failing probe is a "not ready" answer
+                    checks[c.name] = f"error: {exc.__class__.__name__}: {exc}"
         ok = all(v == "ok" for v in checks.values())
         response.status_code = 200 if ok else 503
         return {"status": "ok" if ok else "unavailable", "checks": checks}

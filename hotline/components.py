@@ -49,7 +49,10 @@ def load_components() -> list[Component]:
         try:
             mod = importlib.import_module(name)
         except ModuleNotFoundError as exc:
-            if exc.name != name:
+            # Skip only a package (or its component module) that does not exist yet; a missing
+            # import *inside* an existing component is a bug and must stop the start-up.
+            parents = {".".join(name.split(".")[:i]) for i in range(1, name.count(".") + 2)}
+            if exc.name not in parents:
                 raise
             continue
         out.append(mod.component)

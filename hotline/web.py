@@ -75,13 +75,22 @@ def route_access(dependant: Any) -> tuple[frozenset[Role] | None, bool]:
     return allowed, page
 
 
+def _page_table(app: FastAPI) -> dict[str, frozenset[Role]]:
+    """GET path → roles, built once per app (routes are fixed once the app is created)."""
+    table = getattr(app.state, "hotline_pages", None)
+    if table is None:
+        table = {}
+        for route in effective_routes(app):
+            if "GET" in route.methods and route.path not in table:
+                allowed, _ = route_access(route.dependant)
+                table[route.path] = allowed if allowed is not None else frozenset(Role)
+        app.state.hotline_pages = table
+    return table
+
+
 def page_roles(app: FastAPI, path: str) -> frozenset[Role] | None:
     """Roles that may open the GET page at `path`, or None when the app has no such page."""
-    for route in effective_routes(app):
-        if route.path == path and "GET" in route.methods:
-            allowed, _ = route_access(route.dependant)
-            return allowed if allowed is not None else frozenset(Role)
-    return None
+    return _page_table(app).get(path)
 
 
 def home_path(app: FastAPI, role: Role) -> str:
