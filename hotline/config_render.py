@@ -196,23 +196,7 @@ def load_or_create_secrets(path: Path, directory: Directory, ami: str | None) ->
 def build_model(directory: Directory, options: RenderOptions, secrets: dict[str, str]) -> dict:
     """The template context: every identifier checked once, here, before any template sees it."""
     cfg = options.cfg
-    seats = [dict(endpoint=conf_ident(s.endpoint, field=f"seats.{s.extension}"), extension=s.extension,
-                  name=conf_callerid_name(s.name, field=f"seats.{s.extension}.name"),
-                  center=s.center, secret=_phone_secret(secrets, s.endpoint))
-             for s in directory.seats]
-    sups = [dict(endpoint=f"sup{p.extension}", extension=p.extension,
-                 name=conf_callerid_name(p.name, field=f"supervisor_phones.{p.extension}.name"),
-                 center=p.center, secret=_phone_secret(secrets, f"sup{p.extension}"))
-            for p in directory.supervisor_phones]
-    queues = []
-    for center in directory.centers:
-        for skill_id in center.skills:
-            skill = directory.skill(skill_id)
-            name = conf_ident(directory.queue_name(center.code, skill_id), field=f"centers.{center.code}.skills")
-            members = [s.extension for s in directory.queue_members(name)]
-            queues.append(dict(name=name, center=center.code, skill=skill_id, level=center.level,
-                               label=conf_value(f"{center.name} {skill.name if skill else skill_id}", field=name),
-                               members=members))
+    seats, sups, queues = _phones(directory.seats, secrets), _supervisors(directory, secrets), _queues(directory)
     carrier = directory.trunks.carrier
     matches = [conf_host(m, field="trunks.carrier.match") for m in carrier.match]
     gov = directory.trunks.gov12345
@@ -243,6 +227,32 @@ def build_model(directory: Directory, options: RenderOptions, secrets: dict[str,
         modules_dir=conf_path(cfg.modules_dir, field="modules_dir"),
         scripts=FASTAGI_SCRIPTS,
     )
+
+
+def _phones(seats, secrets: dict[str, str]) -> list[dict]:
+    return [dict(endpoint=conf_ident(s.endpoint, field=f"seats.{s.extension}"), extension=s.extension,
+                 name=conf_callerid_name(s.name, field=f"seats.{s.extension}.name"),
+                 center=s.center, secret=_phone_secret(secrets, s.endpoint))
+            for s in seats]
+
+
+def _supervisors(directory: Directory, secrets: dict[str, str]) -> list[dict]:
+    return [dict(endpoint=f"sup{p.extension}", extension=p.extension,
+                 name=conf_callerid_name(p.name, field=f"supervisor_phones.{p.extension}.name"),
+                 center=p.center, secret=_phone_secret(secrets, f"sup{p.extension}"))
+            for p in directory.supervisor_phones]
+
+
+def _queues(directory: Directory) -> list[dict]:
+    out = []
+    for center in directory.centers:
+        for skill_id in center.skills:
+            skill = directory.skill(skill_id)
+            name = conf_ident(directory.queue_name(center.code, skill_id), field=f"centers.{center.code}.skills")
+            out.append(dict(name=name, center=center.code, skill=skill_id, level=center.level,
+                            label=conf_value(f"{center.name} {skill.name if skill else skill_id}", field=name),
+                            members=[s.extension for s in directory.queue_members(name)]))
+    return out
 
 
 def _phone_secret(secrets: dict[str, str], name: str) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import audioop
+import re
 import threading
 import time
 import wave
@@ -18,6 +19,15 @@ from pyVoIP.VoIP import CallState
 from integrations.sip.pyvoip_adapter import SIP, HotlinePhone
 
 RATE = 8000
+_HOST = re.compile(r"[A-Za-z0-9.:-]{1,253}")
+_USER = re.compile(r"[A-Za-z0-9._+*#-]{1,64}")
+_DIGITS = re.compile(r"[0-9*#A-Da-d]+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _check(field_name: str, value: str, pattern: re.Pattern) -> None:
+    if not isinstance(value, str) or not pattern.fullmatch(value):
+        raise ValueError(f"{field_name}: {value!r} cannot be used in a SIP header")
 
 
 @dataclass(frozen=True)
@@ -30,6 +40,16 @@ class SipTarget:
     password: str = ""
     register: bool = False
     my_ip: str = "127.0.0.1"
+
+    def __post_init__(self) -> None:
+        # these end up inside SIP headers: a CR/LF would inject headers, so refuse, never strip
+        _check("host", self.host, _HOST)
+        _check("username", self.username, _USER)
+        _check("my_ip", self.my_ip, _HOST)
+        if not 0 < self.port < 65536:
+            raise ValueError(f"port: {self.port} is not 1-65535")
+        if _CONTROL.search(self.password):
+            raise ValueError("password: control characters are not allowed")
 
 
 @dataclass(frozen=True)
@@ -45,6 +65,12 @@ class CallScript:
     listen_seconds: float = 6.0    # total time kept after answer, recording what is heard
     hangup: bool = True
     hangup_when: threading.Event | None = None  # hang up early once this is set (acceptance kit)
+
+    def __post_init__(self) -> None:
+        _check("number", self.number, _USER)
+        for _, digits in ((self.digits_after, self.digits), *self.schedule):
+            if digits and not _DIGITS.fullmatch(digits):
+                raise ValueError(f"digits: {digits!r} is not DTMF (0-9 * # A-D)")
 
 
 @dataclass

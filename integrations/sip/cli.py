@@ -30,8 +30,12 @@ def probe(
 ) -> None:
     """拨测 12348：未应答或无欢迎语时告警 (synthetic monitoring probe)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    caller = SipCaller(target_from(target, username=username, password=password, register=register, my_ip=my_ip))
-    script = CallScript(number=number, digits=digits, listen_seconds=listen, answer_timeout=answer_timeout)
+    try:
+        caller = SipCaller(target_from(target, username=username, password=password, register=register, my_ip=my_ip))
+        script = CallScript(number=number, digits=digits, listen_seconds=listen, answer_timeout=answer_timeout)
+    except ValueError as exc:
+        typer.echo(f"参数错误 (bad argument): {exc}", err=True)
+        raise typer.Exit(2) from exc
     rules = ProbeRules(min_voiced_seconds=min_voice)
     ok = asyncio.run(_run(caller, script, rules, once, save, interval))
     if not ok:

@@ -52,52 +52,62 @@ class AnsweringSeat:
         self.phone.stop()
 
 
-async def test_citizen_call_reaches_a_seat_and_leaves_record_recordings_and_ticket(acceptance):
+def _script(directory, hang_up: threading.Event) -> CallScript:
+    """Dial 12348 and ask for a person: 0 in the main menu in business hours, 1 (duty lawyer) after.
+    The digit is repeated in case the first one fell into the greeting."""
+    digit = "0" if directory.is_open(datetime.now(timezone.utc)) else "1"
+    first = float(os.environ.get("HOTLINE_ACCEPTANCE_MENU_AT", "12"))
+    return CallScript(number="12348", schedule=((first, digit), (first + 8, digit), (first + 16, digit)),
+                      listen_seconds=90, answer_timeout=10, hangup_when=hang_up)
+
+
+async def _call_through_a_queue(acc, directory, link):
+    """Place the call; when it joins a queue, add the pyVoIP seat there; talk; hang up.
+    Returns (caller's CallResult, queue, linkedid)."""
     from routing.actions import queue_add, queue_remove
+
+    joined: asyncio.Future = asyncio.get_running_loop().create_future()
+
+    def on_event(event: dict) -> None:
+        if event.get("CallerIDNum") == acc.caller_number and not joined.done():
+            joined.set_result(event)
+
+    unlisten = link.listen(on_event, {"QueueCallerJoin"})
+    seat = await asyncio.to_thread(AnsweringSeat(acc).start)
+    hang_up = threading.Event()
+    caller = SipCaller(SipTarget(acc.sip_host, acc.sip_port, username=acc.caller_number, my_ip=acc.caller_ip))
+    call = asyncio.create_task(caller.arun(_script(directory, hang_up)))
+    queue, interface = None, f"PJSIP/seat{acc.seat_extension}"
+    try:
+        event = await asyncio.wait_for(joined, 60)
+        queue = event["Queue"]
+        await queue_add(link, queue=queue, interface=interface, member_name=f"验收{acc.seat_extension}")
+        assert await asyncio.to_thread(seat.answered.wait, 30), "the seat was never rung"
+        await asyncio.sleep(6)  # talk
+        hang_up.set()
+        return await asyncio.wait_for(call, 30), queue, event["Linkedid"]
+    finally:
+        if queue:
+            await queue_remove(link, queue=queue, interface=interface)
+        unlisten()
+        await asyncio.to_thread(seat.stop)
+        if not call.done():
+            call.cancel()
+
+
+async def test_citizen_call_reaches_a_seat_and_leaves_record_recordings_and_ticket(acceptance):
     from routing.ami import AmiLink
 
     acc = acceptance
     directory = load_directory(acc.settings.directory_file)
     link = AmiLink(name="acceptance", host=acc.ami_host, port=acc.ami_port, username=acc.ami_user,
                    secret=acc.ami_secret)
-    joined: asyncio.Future = asyncio.get_running_loop().create_future()
-
-    def on_event(event: dict) -> None:
-        if event.get("Event") == "QueueCallerJoin" and event.get("CallerIDNum") == acc.caller_number \
-                and not joined.done():
-            joined.set_result(event)
-
     await link.start()
-    await link.wait_ready(15)
-    unlisten = link.listen(on_event, {"QueueCallerJoin"})
-    seat = await asyncio.to_thread(AnsweringSeat(acc).start)
-    hang_up = threading.Event()
-    # 人工服务 is 0 in the main menu during business hours; after hours 1 reaches the duty lawyer
-    digit = "0" if directory.is_open(datetime.now(timezone.utc)) else "1"
-    first = float(os.environ.get("HOTLINE_ACCEPTANCE_MENU_AT", "12"))
-    script = CallScript(number="12348", schedule=((first, digit), (first + 8, digit), (first + 16, digit)),
-                        listen_seconds=90, answer_timeout=10, hangup_when=hang_up)
-    caller = SipCaller(SipTarget(acc.sip_host, acc.sip_port, username=acc.caller_number, my_ip=acc.caller_ip))
-    call = asyncio.create_task(caller.arun(script))
-    queue = interface = None
     try:
-        event = await asyncio.wait_for(joined, 60)
-        queue, linkedid = event["Queue"], event["Linkedid"]
-        interface = f"PJSIP/seat{acc.seat_extension}"
-        await queue_add(link, queue=queue, interface=interface, member_name=f"验收{acc.seat_extension}")
-        assert await asyncio.to_thread(seat.answered.wait, 30), "the seat was never rung"
-        await asyncio.sleep(6)  # talk
-        hang_up.set()
-        result = await asyncio.wait_for(call, 30)
+        await link.wait_ready(15)
+        result, queue, linkedid = await _call_through_a_queue(acc, directory, link)
     finally:
-        if queue and interface:
-            await queue_remove(link, queue=queue, interface=interface)
-        unlisten()
-        await asyncio.to_thread(seat.stop)
         await link.stop()
-        if not call.done():
-            call.cancel()
-
     assert result.answered and not result.remote_hangup
     assert voiced_seconds(result.audio) > 3  # the IVR greeting, then the seat's voice through the bridge
 

@@ -121,3 +121,15 @@ def test_target_spec_parsing():
     t = target_from("10.0.0.5:5080")
     assert (t.host, t.port, t.register) == ("10.0.0.5", 5080, False)
     assert target_from("sbc.example.cn").port == 5060
+
+
+@pytest.mark.parametrize("args,field", [
+    (["--number", "12348\r\nX-Injected: 1"], "number"), (["--digits", "1x"], "digits"),
+    (["--target", "pbx host:5060"], "host"), (["--username", "probe\n"], "username"),
+])
+def test_values_that_would_break_a_sip_header_are_refused(args, field):
+    import typer
+    app = typer.Typer()
+    app.command()(probe_command)
+    res = CliRunner().invoke(app, ["--once", *args])
+    assert res.exit_code == 2 and f"{field}:" in res.output
