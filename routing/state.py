@@ -121,6 +121,7 @@ class NodeState:
     calls: dict[str, Call] = field(default_factory=dict)
     queues: dict[str, Queue] = field(default_factory=dict)
     originates: dict[str, dict] = field(default_factory=dict)  # ActionID → pending Originate
+    finished: dict[str, float] = field(default_factory=dict)  # recently ended Linkedids (late events ignored)
     up: bool = False
 
     def call_of(self, uniqueid: str | None) -> Call | None:
@@ -148,6 +149,7 @@ class State:
 
 
 Out = list[tuple[str, dict]]
+FINISHED_KEEP = 20_000
 
 
 def apply(state: State, event: dict, at: float, node: str = "node1") -> tuple[State, Out]:
@@ -177,6 +179,8 @@ def _ensure_leg(ns: NodeState, event: dict, at: float, out: Out, prefix: str = "
     if call is not None:
         return call
     linkedid = event.get(prefix + "Linkedid") or uid
+    if linkedid in ns.finished:  # a late event of a call already closed (e.g. held during a resync)
+        return None
     call = ns.calls.get(linkedid)
     leg = _leg_from(event, at, prefix)
     if call is None:
@@ -263,6 +267,10 @@ def finish_call(ns: NodeState, call: Call, at: float, out: Out) -> None:
         if ns.by_name.get(leg.channel) == uid:
             del ns.by_name[leg.channel]
     ns.calls.pop(call.linkedid, None)
+    ns.finished[call.linkedid] = at
+    if len(ns.finished) > FINISHED_KEEP:  # dicts keep insertion order: drop the oldest half
+        for old in list(ns.finished)[: FINISHED_KEEP // 2]:
+            del ns.finished[old]
     if call.originate:
         ns.originates.pop(call.originate["action_id"], None)
     record = finish_record(call, at)
