@@ -6,6 +6,7 @@ import subprocess
 from pathlib import Path
 
 SENTENCE = "안녕하세요 법률 상담 센터입니다"
+SHORT = "안녕하세요 상담"
 
 
 def model_dir() -> Path:

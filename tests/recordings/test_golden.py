@@ -54,9 +54,9 @@ async def test_pipeline_transcript_equals_bare_vosk_word_for_word(lite_kernel, m
 
 def test_bare_vosk_second_decode_differs_but_reseeded_engine_repeats(model_path, tmp_path):
     """The library gap the adapter fixes: Kaldi dither draws from libc rand() for the whole process."""
-    from tests.recordings.audio_kit import speech_wav
+    from tests.recordings.audio_kit import SHORT, speech_wav
 
-    wav = speech_wav(tmp_path / "a.wav")
+    wav = speech_wav(tmp_path / "a.wav", SHORT)
     script = f"""
 import json, wave, sys
 sys.path[:0] = {sys.path!r}
