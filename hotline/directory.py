@@ -20,6 +20,7 @@ IDENT = re.compile(r"^[a-z][a-z0-9_.-]{0,39}$")
 EXTENSION = re.compile(r"^\d{3,8}$")
 HOST = re.compile(r"[A-Za-z0-9.-]{1,253}(/\d{1,3})?|[0-9A-Fa-f:]{2,39}(/\d{1,3})?")
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f;\[\]]")
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when built with it: ~10x faster
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -411,7 +412,7 @@ def load_directory(path: Path | str) -> Directory:
     """Load and validate a directory file; raise DirectoryError naming the bad field."""
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
     except (OSError, yaml.YAMLError) as exc:
         raise DirectoryError(f"{path}: cannot read directory file: {exc}") from exc
     if not isinstance(raw, dict):

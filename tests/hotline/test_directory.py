@@ -2,6 +2,7 @@
 would break a rendered config file or an AMI/AGI line are refused at load time, naming the field."""
 from __future__ import annotations
 
+import copy
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -14,13 +15,16 @@ from hotline.settings import ROOT
 SHIPPED = ROOT / "hotline" / "data" / "directory.yaml"
 
 
+_SHIPPED_RAW = yaml.load(SHIPPED.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
 def _raw() -> dict:
-    return yaml.safe_load(SHIPPED.read_text(encoding="utf-8"))
+    return copy.deepcopy(_SHIPPED_RAW)
 
 
 def _load(tmp_path: Path, raw: dict):
     path = tmp_path / "directory.yaml"
-    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    path.write_text(yaml.dump(raw, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper), allow_unicode=True), encoding="utf-8")
     return load_directory(path)
 
 
