@@ -2,7 +2,8 @@
 answer or does not greet (silence detection on the recorded audio).
 
 `judge(result, rules, now)` is pure; `probe_once` and `probe_loop` do the calling and publishing.
-Bus topics: `alarm.raised` / `alarm.cleared` with `{alarm, source, severity, target, reason, message, at, ...}`.
+Bus topics: `alarm.raised` / `alarm.cleared` with `{kind: "ivr.probe", key, severity, message, at, reason,
+target, ...}` (the same keys as the other alarms, so the same key clears what it raised).
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from typing import Any, Callable
 from integrations.sip.caller import CallResult, CallScript, SipCaller, SipTarget, voiced_seconds
 
 log = logging.getLogger(__name__)
-ALARM = "ivr-probe"
+ALARM_KIND = "ivr.probe"
 
 
 @dataclass(frozen=True)
@@ -62,9 +63,9 @@ def judge(result: CallResult, rules: ProbeRules, target: str, now: datetime) -> 
 
 
 def alarm_payload(outcome: ProbeOutcome) -> dict[str, Any]:
-    """The `alarm.raised` / `alarm.cleared` payload."""
-    return {"alarm": ALARM, "source": "sip-probe", "severity": "critical" if not outcome.ok else "info",
-            **asdict(outcome)}
+    """The `alarm.raised` / `alarm.cleared` payload (kind/key/severity/message/at like the other alarms)."""
+    return {"kind": ALARM_KIND, "key": f"{ALARM_KIND}:{outcome.target}", "source": "sip-probe",
+            "severity": "critical" if not outcome.ok else "info", **asdict(outcome)}
 
 
 Publish = Callable[[str, dict[str, Any]], None]

@@ -77,7 +77,8 @@ async def test_probe_alarms_when_the_far_end_does_not_answer(tmp_path):
         outcome = await probe_once(caller, CallScript(number="ivr", answer_timeout=2.0), ProbeRules(), bus.publish)
     assert not outcome.ok and outcome.reason == "rejected" and outcome.failure == 487
     alarm = sub.queue.get_nowait().payload
-    assert alarm["alarm"] == "ivr-probe" and alarm["severity"] == "critical"
+    assert alarm["kind"] == "ivr.probe" and alarm["severity"] == "critical"
+    assert alarm["key"] == f"ivr.probe:sip:ivr@127.0.0.1:{phone.port}" and alarm["message"].startswith("12348")
     assert alarm["target"] == f"sip:ivr@127.0.0.1:{phone.port}"
 
 
