@@ -24,8 +24,19 @@ def inbound(sim: "Simulator", number: str, name: str, did: str = "12348", trunk:
     return chan
 
 
-def dtmf(sim: "Simulator", chan: Channel, digit: str, duration_ms: int = 160) -> None:
-    """A digit from the far end (SIP INFO): DTMFEnd only, as the traces show."""
+def dtmf(sim: "Simulator", chan: Channel, digit: str, duration_ms: int = 160, rfc4733: bool = False) -> None:
+    """A digit from the far end: SIP INFO gives DTMFEnd only (traces); RFC 4733 events (seat
+    phones) give DTMFBegin at the first packet and DTMFEnd `duration_ms` later (main/channel.c)."""
+    if chan.hungup:
+        return
+    if rfc4733:
+        sim.emit(ev.channel_event("DTMFBegin", chan, ("Digit", digit), ("Direction", "Received")))
+        sim.sched.call_later(duration_ms / 1000, _dtmf_end, sim, chan, digit, duration_ms)
+        return
+    _dtmf_end(sim, chan, digit, duration_ms)
+
+
+def _dtmf_end(sim: "Simulator", chan: Channel, digit: str, duration_ms: int) -> None:
     if chan.hungup:
         return
     sim.emit(ev.channel_event("DTMFEnd", chan, ("Digit", digit), ("DurationMs", str(duration_ms)),

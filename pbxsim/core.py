@@ -240,6 +240,19 @@ class Simulator:
         others = [c for c in chan.bridge.channels if c is not chan]
         return others[0] if others else None
 
+    # -- registrations ---------------------------------------------------------------------
+    def register(self, endpoint: str, registered: bool, uri: str | None = None) -> None:
+        """A phone registers or unregisters (res_pjsip: ContactStatus NonQualified / Removed,
+        main/stasis_endpoints.c contactstatus_to_ami), then the device state follows."""
+        ep = self.endpoints[endpoint]
+        if ep.registered == registered:
+            return
+        ep.registered = registered
+        self.emit(ev.event("ContactStatus", [
+            ("URI", uri or f"sip:{endpoint}@127.0.0.1:5062"), ("ContactStatus", "NonQualified" if registered else "Removed"),
+            ("AOR", endpoint), ("EndpointName", endpoint), ("RoundtripUsec", "0")]))
+        self.refresh_endpoint(endpoint)
+
     # -- status --------------------------------------------------------------------------
     def uptime(self) -> int:
         """Seconds since the simulated Asterisk started."""
