@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from recordings import jobs
@@ -59,15 +60,26 @@ async def ingest_file(session: AsyncSession, root: Path, relpath: str) -> Ingest
     return IngestResult(relpath, rec.status, rec.id, rec.error)
 
 
+async def ingest_committed(session: AsyncSession, root: Path, relpath: str) -> IngestResult:
+    """`ingest_file` and commit; another process ingesting the same file first makes it `known`."""
+    try:
+        res = await ingest_file(session, root, relpath)
+        await session.commit()
+        return res
+    except IntegrityError:
+        # several worker hosts hear the same call.ended / scan the same share: the unique path decides
+        await session.rollback()
+        return IngestResult(relpath, "known")
+
+
 async def ingest_call(session: AsyncSession, root: Path, linkedid: str, answered_at: datetime) -> list[IngestResult]:
-    """Ingest the files of one call (those that exist) and commit."""
+    """Ingest the files of one call (those that exist), committing each."""
     from recordings.paths import recording_names
 
     out = []
     for name in recording_names(linkedid, answered_at).values():
         if resolve_inside(root, name.relpath).is_file():
-            out.append(await ingest_file(session, root, name.relpath))
-    await session.commit()
+            out.append(await ingest_committed(session, root, name.relpath))
     return out
 
 
@@ -93,8 +105,7 @@ async def scan(session: AsyncSession, root: Path, now: float, settle_seconds: fl
     for relpath in scan_candidates(root, now, settle_seconds):
         if relpath in known:
             continue
-        res = await ingest_file(session, root, relpath)
-        await session.commit()
+        res = await ingest_committed(session, root, relpath)
         if res.status == "refused":
             log.warning("recording scan refused %s: %s", relpath, res.error)
         out.append(res)

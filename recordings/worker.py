@@ -90,6 +90,14 @@ async def process_job(engine, sessions, cfg: WorkerConfig, owner: str, job: jobs
             "scored": scored.score if scored is not None else None, "finished": time.time()}
 
 
+async def _fail(sessions, owner: str, job: jobs.ClaimedJob, reason: str) -> dict[str, Any]:
+    async with sessions() as s:
+        await jobs.finish(s, job.job_id, owner, _now(), error=reason)
+        await s.commit()
+    return {"job_id": job.job_id, "recording_id": job.recording_id, "linkedid": job.linkedid, "leg": job.leg,
+            "attempt": job.attempt, "worker": owner, "state": "failed", "error": reason}
+
+
 async def run(cfg: WorkerConfig, results=None, stop=None, loaded=None) -> int:
     """Claim and process jobs until `stop` is set (or the queue is empty with exit_when_idle); `loaded` is set
     once the model is in memory."""
@@ -113,7 +121,11 @@ async def run(cfg: WorkerConfig, results=None, stop=None, loaded=None) -> int:
                     break
                 await asyncio.sleep(cfg.poll_seconds)
                 continue
-            outcome = await process_job(engine, sessions, cfg, owner, job, rules)
+            try:
+                outcome = await process_job(engine, sessions, cfg, owner, job, rules)
+            except Exception as exc:  # noqa: BLE001 - a decoder or store error fails this job, not the worker
+                log.exception("job %s failed", job.job_id)
+                outcome = await _fail(sessions, owner, job, f"{exc.__class__.__name__}: {exc}")
             done += 1
             if results is not None:
                 results.put(outcome)

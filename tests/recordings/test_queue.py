@@ -127,3 +127,19 @@ async def test_scan_leaves_files_still_being_written(kernel):
     async with kernel.sessions() as s:
         assert await scan(s, root, now=time.time(), settle_seconds=600) == []
         assert len(await scan(s, root, now=time.time() + 601, settle_seconds=600)) == 3
+
+
+async def test_two_hosts_ingesting_the_same_call_store_it_once(kernel):
+    root = kernel.settings.recordings_dir
+    write_call(root, "1795901609.10")
+
+    async def host():
+        async with kernel.sessions() as s:
+            return await ingest_call(s, root, "1795901609.10", T0)
+
+    a, b = await asyncio.gather(host(), host())
+    async with kernel.sessions() as s:
+        n = await s.scalar(select(func.count()).select_from(Recording))
+        q = await s.scalar(select(func.count()).select_from(TranscriptionJob))
+    assert (n, q) == (3, 2)
+    assert sorted(r.status for r in a + b) == ["known"] * 3 + ["ok"] * 3
