@@ -59,46 +59,61 @@ def _seat_extension(interface: str) -> str | None:
 
 def finish_record(call, at: float) -> dict:
     """The call record of a finished call (times ISO-8601 UTC, durations in seconds)."""
-    caller = call.caller
-    route = call.route
     ended = max([leg.hungup_at for leg in call.legs.values() if leg.hungup_at is not None] or [at])
     outcome, abandoned_in = outcome_of(call)
     wait = _waits(call, call.answered_at or ended)
-    talk = (call.talk_end_at or ended) - call.answered_at if call.answered_at is not None else None
-    orig = call.originate or {}
+    return {"linkedid": call.linkedid, "node": call.node, "direction": call.direction,
+            **_who(call), **_route(call.route), **_path(call, ended), **_times(call, ended, wait),
+            "outcome": outcome, "abandoned_in": abandoned_in,
+            "short_abandon": bool(outcome == "abandoned" and abandoned_in != "ivr" and wait < SHORT_ABANDON_SECONDS),
+            "overflowed": any(v.result == "redirected" for v in call.visits),
+            "ring_no_answer": sum(r["result"] == "noanswer" for r in call.rings),
+            "hangup_by": call.hangup_by or None, "complete_reason": call.complete_reason or None,
+            "transfer": call.transfer and {**call.transfer, "at": _iso(call.transfer["at"])},
+            "originate_action_id": (call.originate or {}).get("action_id"),
+            "originate_reason": (call.originate or {}).get("reason"), "resynced": call.resynced}
+
+
+def _who(call) -> dict:
+    """Caller and seat; for engine-originated callbacks the first leg is the seat, the citizen the exten."""
+    caller, orig = call.caller, call.originate or {}
     seat_interface = call.seat_interface
-    if call.direction == "callback":  # the originated leg is the seat; the citizen is the exten dialled
+    if call.direction == "callback":
         seat_interface = seat_interface or orig.get("channel", "")
         number, name = orig.get("exten") or None, None
     else:
         number, name = (caller.caller_number, caller.caller_name) if caller else (None, None)
+    return {"caller_number": number, "caller_name": name,
+            "did": caller.exten if caller and call.direction == "inbound" else None,
+            "seat_extension": _seat_extension(seat_interface) if seat_interface else None,
+            "seat_interface": seat_interface or None, "seat_name": call.seat_name or None}
+
+
+def _route(route: dict) -> dict:
+    """What the IVR and the policy said about the call."""
+    return {"prefecture_code": route.get("prefecture_code"), "skill": route.get("skill"),
+            "category": route.get("category"), "priority": int(route.get("priority") or 0),
+            "green": bool(route.get("green")), "ivr_path": list(route.get("ivr_path", [])),
+            "decision": route.get("action"), "decision_reason": route.get("reason"),
+            "handoff_ticket": route.get("handoff_ticket"), "survey_score": route.get("survey_score")}
+
+
+def _path(call, ended: float) -> dict:
+    """Queues visited, seats rung, legs."""
     return {
-        "linkedid": call.linkedid, "node": call.node, "direction": call.direction,
-        "caller_number": number, "caller_name": name,
-        "did": caller.exten if caller and call.direction == "inbound" else None,
-        "prefecture_code": route.get("prefecture_code"), "skill": route.get("skill"),
-        "category": route.get("category"), "priority": int(route.get("priority") or 0),
-        "green": bool(route.get("green")), "ivr_path": list(route.get("ivr_path", [])),
-        "decision": route.get("action"), "decision_reason": route.get("reason"),
-        "handoff_ticket": route.get("handoff_ticket"),
         "queues": [{"queue": v.queue, "joined_at": _iso(v.joined_at), "left_at": _iso(v.left_at),
                     "wait_seconds": _r((v.left_at or ended) - v.joined_at), "result": v.result,
                     "asterisk_holdtime": v.holdtime} for v in call.visits],
         "queues_visited": [v.queue for v in call.visits],
         "rings": [{"interface": r["interface"], "at": _iso(r["at"]), "result": r["result"]} for r in call.rings],
         "legs": [{"channel": leg.channel, "uniqueid": leg.uniqueid, "created_at": _iso(leg.created_at),
-                  "hungup_at": _iso(leg.hungup_at), "cause": leg.cause} for leg in call.legs.values()],
-        "offered_at": _iso(call.offered_at), "queued_at": _iso(call.visits[0].joined_at if call.visits else None),
-        "answered_at": _iso(call.answered_at), "ended_at": _iso(ended),
-        "wait_seconds": _r(wait) if call.visits else None, "talk_seconds": _r(talk),
-        "hold_seconds": _r(call.hold_seconds), "seat_extension": _seat_extension(seat_interface) if seat_interface else None,
-        "seat_interface": seat_interface or None, "seat_name": call.seat_name or None,
-        "outcome": outcome, "abandoned_in": abandoned_in,
-        "short_abandon": bool(outcome == "abandoned" and abandoned_in != "ivr" and wait < SHORT_ABANDON_SECONDS),
-        "overflowed": any(v.result == "redirected" for v in call.visits),
-        "ring_no_answer": sum(r["result"] == "noanswer" for r in call.rings),
-        "hangup_by": call.hangup_by or None, "complete_reason": call.complete_reason or None,
-        "transfer": call.transfer and {**call.transfer, "at": _iso(call.transfer["at"])},
-        "originate_action_id": orig.get("action_id"), "originate_reason": orig.get("reason"),
-        "resynced": call.resynced, "survey_score": route.get("survey_score"),
-    }
+                  "hungup_at": _iso(leg.hungup_at), "cause": leg.cause} for leg in call.legs.values()]}
+
+
+def _times(call, ended: float, wait: float) -> dict:
+    """The timestamps and durations statistics are computed from."""
+    talk = (call.talk_end_at or ended) - call.answered_at if call.answered_at is not None else None
+    return {"offered_at": _iso(call.offered_at), "queued_at": _iso(call.visits[0].joined_at if call.visits else None),
+            "answered_at": _iso(call.answered_at), "ended_at": _iso(ended),
+            "wait_seconds": _r(wait) if call.visits else None, "talk_seconds": _r(talk),
+            "hold_seconds": _r(call.hold_seconds)}

@@ -7,7 +7,7 @@ from datetime import datetime
 from hotline.directory import Directory
 from routing.policy import QueueView, Rules, Snapshot
 from routing.state import NodeState
-from routing.state_queue import extension_of
+from routing.payloads import extension_of
 
 UNAVAILABLE = {4, 5}  # INVALID, UNAVAILABLE: not logged in / not registered
 

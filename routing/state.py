@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from routing.payloads import call_payload, iso
 from routing.records import finish_record
 
 
@@ -381,26 +382,6 @@ def on_originate_response(ns, event, at, out):
                      direction="callback", originate={"action_id": event["ActionID"], **orig})
         ns.calls[ghost.linkedid] = ghost
         finish_call(ns, ghost, at, out)
-
-
-def iso(at: float) -> str:
-    from datetime import datetime, timezone
-
-    return datetime.fromtimestamp(at, timezone.utc).isoformat()
-
-
-def call_payload(call: Call, at: float) -> dict:
-    """The `call.new`/`call.ivr`/`call.queued` bus payload."""
-    caller = call.caller
-    route = call.route
-    visit = call.visits[-1] if call.visits else None
-    return {"linkedid": call.linkedid, "uniqueid": call.caller_uniqueid, "node": call.node,
-            "caller_number": caller.caller_number if caller else "", "caller_name": caller.caller_name if caller else "",
-            "did": caller.exten if caller else "", "prefecture_code": route.get("prefecture_code"),
-            "prefecture_name": route.get("prefecture_name"), "skill": route.get("skill"),
-            "category": route.get("category"), "priority": route.get("priority", 0),
-            "green": bool(route.get("green")), "queue": visit.queue if visit else route.get("queue"),
-            "ivr_path": route.get("ivr_path", []), "handoff_ticket": route.get("handoff_ticket"), "at": iso(at)}
 
 
 from routing.state_queue import QUEUE_HANDLERS  # noqa: E402  (queue handlers use the helpers above)

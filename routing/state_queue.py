@@ -2,22 +2,13 @@
 from __future__ import annotations
 
 from routing import state as st
-
-DEVICE_STATES = {0: "UNKNOWN", 1: "NOT_INUSE", 2: "INUSE", 3: "BUSY", 4: "INVALID", 5: "UNAVAILABLE",
-                 6: "RINGING", 7: "RINGINUSE", 8: "ONHOLD"}
-
+from routing.payloads import call_payload, extension_of, iso, member_payload
 
 def _int(value, default: int = 0) -> int:
     try:
         return int(value)
     except (TypeError, ValueError):
         return default
-
-
-def extension_of(interface: str) -> str:
-    """PJSIP/seat1001 → 1001 (empty when the interface is not a seat)."""
-    tail = interface.rsplit("/", 1)[-1]
-    return tail[4:] if tail.startswith("seat") else ""
 
 
 # ---- callers ---------------------------------------------------------------------------
@@ -42,8 +33,8 @@ def on_join(ns, event, at, out):
         out.append(("call.overflowed", {"linkedid": call.linkedid, "node": ns.name, "from_queue": previous.queue,
                                         "to_queue": name,
                                         "waited_seconds": round((previous.left_at or at) - previous.joined_at, 3),
-                                        "at": st.iso(at)}))
-    out.append(("call.queued", st.call_payload(call, at)))
+                                        "at": iso(at)}))
+    out.append(("call.queued", call_payload(call, at)))
 
 
 def on_abandon(ns, event, at, out):
@@ -74,7 +65,7 @@ def on_agent_called(ns, event, at, out):
     interface = event.get("Interface", "")
     call.rings.append({"interface": interface, "at": at, "result": "ringing"})
     visit = call.visit
-    payload = st.call_payload(call, at)
+    payload = call_payload(call, at)
     payload.update(seat_extension=extension_of(interface), seat_channel=event.get("DestChannel", ""),
                    waited_seconds=round(at - visit.joined_at, 3) if visit else 0.0)
     out.append(("call.ringing", payload))
@@ -115,7 +106,7 @@ def on_agent_connect(ns, event, at, out):
                                    "queue": event.get("Queue", ""), "seat_extension": extension_of(interface),
                                    "caller_channel": event.get("Channel", ""), "seat_channel": call.seat_channel,
                                    "caller_number": event.get("CallerIDNum", ""),
-                                   "waited_seconds": round(waited, 3), "at": st.iso(at)}))
+                                   "waited_seconds": round(waited, 3), "at": iso(at)}))
 
 
 def on_agent_complete(ns, event, at, out):
@@ -154,14 +145,6 @@ def _member_from(ns, event, at, out, interface_key: str = "Interface", name_key:
     return member
 
 
-def member_payload(node: str, member, at: float) -> dict:
-    """The `member.status` bus payload."""
-    return {"node": node, "queue": member.queue, "interface": member.interface,
-            "extension": extension_of(member.interface), "status": DEVICE_STATES.get(member.status, "UNKNOWN"),
-            "paused": member.paused, "paused_reason": member.paused_reason, "in_call": member.in_call,
-            "at": st.iso(at)}
-
-
 def on_member(ns, event, at, out):
     _member_from(ns, event, at, out)
 
@@ -180,7 +163,7 @@ def on_route_decided(ns, event, at, out):
     call = ns.call_of(event.get("Uniqueid")) or ns.calls.get(event.get("Linkedid", ""))
     if call is not None:
         call.route.update(event.get("Route", {}))
-        out.append(("call.ivr", st.call_payload(call, at)))
+        out.append(("call.ivr", call_payload(call, at)))
 
 
 def on_redirect_sent(ns, event, at, out):
