@@ -21,30 +21,27 @@ def _model(module: str, name: str):
         return None
 
 
-def _col(model, *names: str):
-    return next((getattr(model, n) for n in names if hasattr(model, n)), None)
+OUTCOME_LABELS = {"answered": "已接听", "abandoned": "放弃", "transferred": "已转接", "voicemail": "留言",
+                  "callback": "回拨", "overflowed": "溢出", "originate-failed": "外呼失败"}
 
 
 async def previous_calls(session: AsyncSession, number: str | None, exclude_linkedid: str | None = None,
                          limit: int = 5) -> list[dict[str, Any]]:
-    """The caller's latest calls (newest first) from `routing.models.CallRecord`."""
+    """The caller's latest calls (newest first) from `routing.models.CallRecord`: when, outcome, which seat."""
     CallRecord = _model("routing.models", "CallRecord")
     if CallRecord is None or not number:
         return []
-    number_col = _col(CallRecord, "caller_number")
-    when_col = _col(CallRecord, "started_at", "created_at", "at")
-    if number_col is None or when_col is None:
-        return []
-    query = select(CallRecord).where(number_col == number).order_by(desc(when_col)).limit(limit + 1)
+    query = (select(CallRecord).where(CallRecord.caller_number == number)
+             .order_by(desc(CallRecord.offered_at)).limit(limit + 1))
     out = []
     for rec in (await session.scalars(query)).all():
-        if exclude_linkedid and getattr(rec, "linkedid", None) == exclude_linkedid:
+        if exclude_linkedid and rec.linkedid == exclude_linkedid:
             continue
-        when = getattr(rec, when_col.key)
         out.append({
-            "linkedid": getattr(rec, "linkedid", None), "at": when.isoformat() if when else None,
-            "outcome": getattr(rec, "outcome", None), "queue": getattr(rec, "queue", None),
-            "seat_extension": getattr(rec, "seat_extension", None),
+            "linkedid": rec.linkedid, "at": rec.offered_at.isoformat(),
+            "outcome": OUTCOME_LABELS.get(rec.outcome, rec.outcome), "queue": rec.last_queue,
+            "seat_extension": rec.seat_extension, "category": rec.category,
+            "talk_seconds": int(rec.talk_seconds) if rec.talk_seconds is not None else None,
         })
     return out[:limit]
 

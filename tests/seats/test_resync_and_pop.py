@@ -110,3 +110,30 @@ async def test_roster_planning_rules_and_visibility(client_for):
     sid = (await boss.get("/api/seats/roster")).json()[0]["id"]
     assert (await pboss.delete(f"/api/seats/roster/{sid}")).status_code == 404
     assert (await boss.delete(f"/api/seats/roster/{sid}")).status_code == 204
+
+
+async def test_previous_calls_and_tickets_of_the_caller_come_newest_first(kernel, users):
+    from hotline.auth import Principal
+    from integrations.schemas import TicketCreate
+    from integrations.tickets import TicketContext, create_ticket
+    from routing.models import CallRecord
+    from seats.history import caller_tickets, previous_calls
+
+    base = dict(node="node1", direction="inbound", caller_number="13912345678", outcome="answered")
+    async with kernel.sessions() as s:
+        s.add(CallRecord(linkedid="A1", offered_at=T - timedelta(days=3), ended_at=T - timedelta(days=3),
+                         seat_extension="1011", talk_seconds=61.4, **base))
+        s.add(CallRecord(linkedid="A2", offered_at=T - timedelta(days=1), ended_at=T - timedelta(days=1),
+                         **{**base, "outcome": "abandoned"}))
+        s.add(CallRecord(linkedid="NOW", offered_at=T, ended_at=T, **base))
+        s.add(CallRecord(linkedid="B1", offered_at=T, ended_at=T, **{**base, "caller_number": "13800000000"}))
+        wang = users["wang"]
+        await create_ticket(s, TicketCreate(category_id="aid.wage", summary="讨薪", caller_number="13912345678"),
+                            Principal("wang", Role.SEAT, "410100", "1002", wang.id), TicketContext(kernel.directory))
+        await s.commit()
+        calls = await previous_calls(s, "13912345678", exclude_linkedid="NOW")
+        tickets = await caller_tickets(s, "13912345678")
+    assert [(c["linkedid"], c["outcome"], c["seat_extension"], c["talk_seconds"]) for c in calls] == [
+        ("A2", "放弃", None, None), ("A1", "已接听", "1011", 61)]
+    assert [(t["owner"], t["owner_seat"], t["caller"]) for t in tickets] == [("wang", "1002", "139****5678")]
+    assert await previous_calls(s, None) == []
