@@ -50,6 +50,8 @@ class FlowSession:
         except AgiValueError as exc:
             log.error("IVR %s: refused to send an unsafe value: %s", self.info.channel, exc)
             await self.journal.step(M.Step("refused", self._where(), detail={"error": str(exc)[:200]}))
+        finally:
+            await self.journal.flush()
 
     def _where(self) -> str:
         return self.at
