@@ -22,7 +22,7 @@ async def test_worker_role_pushes_a_new_ticket_to_the_platform(kernel, settings)
                 await create_ticket(s, TicketCreate(category_id="guide.notary", summary="公证办理指引"), SEAT,
                                     TicketContext.from_kernel(kernel))
                 await s.commit()
-            assert await wait_drained(kernel, 10) == {"delivered": 1}
+            assert await wait_drained(kernel, 30) == {"delivered": 1}
             assert await comp.ready() == "ok"
             assert "outbox" in kernel.services and "dialer" not in kernel.services  # no AMI link here
         finally:

@@ -93,7 +93,7 @@ async def test_an_outage_is_retried_with_backoff_until_the_receiver_returns(kern
         assert rows and all("ConnectError" in r.last_error for r in rows)
         await server.start()
         task = asyncio.create_task(d.run())
-        counts = await wait_drained(kernel, 10)
+        counts = await wait_drained(kernel, 30)
         task.cancel()
     await server.stop()
     assert counts == {"delivered": 2 * 3 + 2}
