@@ -5,7 +5,7 @@ import asyncio
 import logging
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Response
+from fastapi import APIRouter, FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
@@ -19,14 +19,8 @@ log = logging.getLogger(__name__)
 READY_TIMEOUT = 3.0
 
 
-def create_app(
-    settings: Settings | None = None, *, kernel: Kernel | None = None, roles: set[str] | frozenset[str] = frozenset({"api"}),
-    components: list[Component] | None = None,
-) -> FastAPI:
-    """Build the app. `roles` says which background work the components start in this process."""
-    settings = settings or (kernel.settings if kernel else get_settings())
-    setup_logging(settings)
-    comps = load_components() if components is None else components
+def _lifespan(settings: Settings, kernel: Kernel | None, comps: list[Component], roles: frozenset[str]):
+    """Build (or take) the kernel, start the bus and the components; stop them in reverse order."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -48,47 +42,67 @@ def create_app(
             if kernel is None:
                 await k.close()
 
-    app = FastAPI(title="hotline12348", version="0.1.0", lifespan=lifespan,
-                  description="12348 公共法律服务热线 — API")
+    return lifespan
 
-    app.add_middleware(MetricsMiddleware)
-    from hotline.web import install
 
-    install(app)
+async def _probe(component: Component) -> str:
+    try:  # one stuck component must not hang the load balancer's probe
+        return await asyncio.wait_for(component.ready(), READY_TIMEOUT)
+    except asyncio.TimeoutError:
+        return f"no answer within {READY_TIMEOUT:g} s"
+    except Exception as exc:  # noqa: BLE001 - a failing probe is a "not ready" answer
+        return f"error: {exc.__class__.__name__}: {exc}"
 
-    @app.get("/healthz", tags=["ops"])
+
+def ops_router(comps: list[Component]) -> APIRouter:
+    """Public operations endpoints: liveness, readiness, Prometheus metrics."""
+    router = APIRouter(tags=["ops"])
+
+    @router.get("/healthz")
     async def healthz() -> dict[str, str]:
         """Liveness: the process answers."""
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["ops"])
-    async def readyz(response: Response) -> dict[str, object]:
+    @router.get("/readyz")
+    async def readyz(request: Request, response: Response) -> dict[str, object]:
         """Readiness: the database answers (and each component's own check)."""
         checks: dict[str, object] = {}
         try:
-            async with app.state.kernel.engine.connect() as conn:
+            async with request.app.state.kernel.engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
             checks["database"] = "ok"
         except Exception as exc:  # noqa: BLE001
             checks["database"] = f"error: {exc.__class__.__name__}"
         for c in comps:
-            probe = getattr(c, "ready", None)
-            if probe is not None:
-                try:  # one stuck component must not hang the load balancer's probe
-                    checks[c.name] = await asyncio.wait_for(probe(), READY_TIMEOUT)
-                except asyncio.TimeoutError:
-                    checks[c.name] = f"no answer within {READY_TIMEOUT:g} s"
-                except Exception as exc:  # noqa: BLE001 - a failing probe is a "not ready" answer
-                    checks[c.name] = f"error: {exc.__class__.__name__}: {exc}"
+            if getattr(c, "ready", None) is not None:
+                checks[c.name] = await _probe(c)
         ok = all(v == "ok" for v in checks.values())
         response.status_code = 200 if ok else 503
         return {"status": "ok" if ok else "unavailable", "checks": checks}
 
-    @app.get("/metrics", tags=["ops"], include_in_schema=False)
+    @router.get("/metrics", include_in_schema=False)
     async def metrics() -> Response:
         """Prometheus text exposition of every metric in this process."""
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
+    return router
+
+
+def create_app(
+    settings: Settings | None = None, *, kernel: Kernel | None = None, roles: set[str] | frozenset[str] = frozenset({"api"}),
+    components: list[Component] | None = None,
+) -> FastAPI:
+    """Build the app. `roles` says which background work the components start in this process."""
+    from hotline.web import install
+
+    settings = settings or (kernel.settings if kernel else get_settings())
+    setup_logging(settings)
+    comps = load_components() if components is None else components
+    app = FastAPI(title="hotline12348", version="0.1.0", description="12348 公共法律服务热线 — API",
+                  lifespan=_lifespan(settings, kernel, comps, frozenset(roles)))
+    app.add_middleware(MetricsMiddleware)
+    install(app)
+    app.include_router(ops_router(comps))
     for c in comps:
         for r in c.routers():
             app.include_router(r)
