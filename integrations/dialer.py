@@ -92,11 +92,12 @@ class CallbackDialer:
 
     # ---- events in ---------------------------------------------------------------------
     async def handle(self, topic: str, payload: dict) -> None:
-        """One bus message: keep the queue picture, open tasks for 不满意 and queue callbacks."""
+        """One bus message: keep the queue picture, open tasks for 不满意 and queue callbacks (the IVR's
+        `call.callback_requested` and the engine's `callback.requested` fold into one task per number)."""
         self.watch.apply(topic, payload)
         if topic == "call.survey":
             await self._guarded("callback.survey", payload, lambda s: on_survey(s, self.ctx, payload))
-        elif topic == "call.callback_requested":
+        elif topic in ("call.callback_requested", "callback.requested"):
             await self._guarded("callback.request", payload, lambda s: self._queue_request(s, payload))
 
     async def _queue_request(self, session, p: dict) -> CallbackTask:
@@ -196,8 +197,9 @@ class CallbackDialer:
 
     async def run(self, bus, interval: float = 5.0) -> None:
         """Consume the bus and dial every `interval` seconds until cancelled."""
-        subs = [bus.subscribe(p) for p in ("call.*", "member.status")]
-        unlisten = self.ami.listen(self.on_ami_event) if self.ami is not None and hasattr(self.ami, "listen") else None
+        subs = [bus.subscribe(p) for p in ("call.*", "member.status", "callback.requested")]
+        unlisten = self.ami.listen(self.on_ami_event, {"OriginateResponse"}) \
+            if self.ami is not None and hasattr(self.ami, "listen") else None
 
         async def consume(sub) -> None:
             async for msg in sub:
