@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import importlib
 import sys
 
 import typer
@@ -103,12 +102,11 @@ def _register_subcommands() -> None:
     if _registered:
         return
     _registered = True
+    from hotline.optional import import_optional
+
     for name in SUBCOMMAND_MODULES:
-        try:
-            mod = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name and not name.startswith(exc.name or "\0"):
-                raise
+        mod = import_optional(name)
+        if mod is None:
             continue
         if isinstance(getattr(mod, "app", None), typer.Typer):
             app.add_typer(mod.app, name=mod.name)

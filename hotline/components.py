@@ -12,7 +12,6 @@ outbox, dialer), ``pbxsim`` (the Asterisk stand-in). ``hotline12348 run`` starts
 """
 from __future__ import annotations
 
-import importlib
 import logging
 from typing import Any, Protocol
 
@@ -26,6 +25,7 @@ COMPONENT_MODULES = [
     "seats.component",
     "recordings.component",
     "integrations.component",
+    "integrations.sip.component",
     "supervisor.component",
 ]
 
@@ -44,16 +44,7 @@ class Component(Protocol):
 
 def load_components() -> list[Component]:
     """Import every component that exists (packages are filled in issue by issue)."""
-    out = []
-    for name in COMPONENT_MODULES:
-        try:
-            mod = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            # Skip only a package (or its component module) that does not exist yet; a missing
-            # import *inside* an existing component is a bug and must stop the start-up.
-            parents = {".".join(name.split(".")[:i]) for i in range(1, name.count(".") + 2)}
-            if exc.name not in parents:
-                raise
-            continue
-        out.append(mod.component)
-    return out
+    from hotline.optional import import_optional
+
+    modules = (import_optional(name) for name in COMPONENT_MODULES)
+    return [mod.component for mod in modules if mod is not None]

@@ -64,14 +64,10 @@ def model_modules() -> list[str]:
 
 def import_models() -> MetaData:
     """Import every package's models so Base.metadata is complete."""
-    import importlib
+    from hotline.optional import import_optional
 
     for name in model_modules():
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
+        import_optional(name)
     return Base.metadata
 
 
