@@ -94,12 +94,15 @@ async def probe_once(caller: SipCaller, script: CallScript, rules: ProbeRules, p
 
 
 async def probe_loop(caller: SipCaller, script: CallScript, rules: ProbeRules, publish: Publish | None,
-                     interval_seconds: float, stop: asyncio.Event | None = None) -> None:
+                     interval_seconds: float, stop: asyncio.Event | None = None,
+                     on_outcome: Callable[[ProbeOutcome], None] | None = None) -> None:
     """Probe every `interval_seconds`; raise once per failure streak, clear when healthy again."""
     stop = stop or asyncio.Event()
     failing = False
     while not stop.is_set():
         outcome = await probe_once(caller, script, rules, publish if not failing else None)
+        if on_outcome is not None:
+            on_outcome(outcome)
         if outcome.ok and failing and publish is not None:
             publish("alarm.cleared", alarm_payload(outcome))
         failing = not outcome.ok

@@ -134,3 +134,26 @@ def test_values_that_would_break_a_sip_header_are_refused(args, field):
     app.command()(probe_command)
     res = CliRunner().invoke(app, ["--once", *args])
     assert res.exit_code == 2 and f"{field}:" in res.output
+
+
+async def test_worker_component_probes_and_reports_through_ready():
+    from types import SimpleNamespace
+
+    from integrations.sip.component import ProbeComponent, ProbeSettings
+
+    bus = EventBus()
+    sub = bus.subscribe("alarm.raised")
+    silent = free_udp_port()
+    cfg = ProbeSettings(_env_file=None, target=f"127.0.0.1:{silent}", interval_minutes=10, listen_seconds=1,
+                        answer_timeout=1.5)
+    comp = ProbeComponent(cfg)
+    comp_kernel = SimpleNamespace(bus=bus)
+    await comp.start(comp_kernel, {"api"})
+    assert comp._task is None  # only the worker role probes
+    await comp.start(comp_kernel, {"worker"})
+    try:
+        msg = await asyncio.wait_for(sub.queue.get(), 30)
+    finally:
+        await comp.stop()
+    assert msg.payload["reason"] == "no-answer"
+    assert (await comp.ready()).startswith("12348 probe: no-answer")
