@@ -266,3 +266,25 @@ async def test_recorded_sessions_replay_command_for_command(path_server, name, c
     await fake.run(host, port)
     assert fake.sent[:3] == trace_sent[:3] == ["ANSWER", 'STREAM FILE hotline/welcome "0123456789*#"', "GET DATA hotline/menu 5000 1"]
     assert (fake.variables["HOTLINE_ACTION"], fake.variables["HOTLINE_SKILL"]) == ("queue", "consult")
+
+
+async def test_a_database_failure_never_drops_the_call(path_server, path_kernel, caplog):
+    def broken():
+        raise ConnectionError("database is down")
+
+    path_kernel.sessions = broken
+    with caplog.at_level(logging.ERROR, logger="ivr.journal"):
+        fake = await call(path_server, ["3"])
+    assert fake.variables["HOTLINE_SKILL"] == "mediation"
+    assert "cannot store IvrStep" in caplog.text
+
+
+async def test_environment_lines_that_are_not_agi_variables_are_logged_and_skipped(path_server, caplog):
+    host, port = await path_server()
+    env = env_block()
+    env.insert(3, "Hello from a port scanner\n")
+    fake = FakeAsterisk(Caller(keys=["3"]), env=env)
+    with caplog.at_level(logging.WARNING, logger="ivr.agi"):
+        await fake.run(host, port)
+    assert "not an agi_* variable" in caplog.text
+    assert fake.variables["HOTLINE_SKILL"] == "mediation"
