@@ -137,3 +137,14 @@ def test_probe_host_gets_its_own_endpoint_only_when_configured(tmp_path, directo
     body = {name: b for name, _, b in parse_sections(pjsip)}
     assert "probe" in endpoints(pjsip) and body["probe"]["context"] == ["from-carrier"]
     assert body["probe-identify"]["match"] == ["10.9.9.9"]
+
+
+def test_browser_phones_make_seats_webrtc_endpoints_over_wss(tmp_path, directory, base_settings):
+    from hotline.config_render import AsteriskConfigSettings, build_options
+
+    cfg = AsteriskConfigSettings(_env_file=None, seat_phone="webrtc")
+    pjsip = render(directory, build_options(base_settings, cfg), _secrets(tmp_path, directory))["pjsip.conf"]
+    seat = next(body for name, _, body in parse_sections(pjsip) if name == "seat-endpoint")
+    assert seat["webrtc"] == ["yes"] and seat["transport"] == ["transport-wss"] and "opus" in seat["allow"]
+    carrier = next(body for name, _, body in parse_sections(pjsip) if name == "carrier" and "context" in body)
+    assert carrier["transport"] == ["transport-udp"]  # trunks stay plain SIP
