@@ -31,6 +31,18 @@ def _router() -> APIRouter:
     return router
 
 
+def _wrapup_seconds(settings) -> int:
+    """queues.conf wrapuptime as rendered for Asterisk (app_queue never reports it in events)."""
+    if settings.pbx_mode != "asterisk":
+        return PBXSIM_WRAPUP_SECONDS
+    from hotline.config_render import AsteriskConfigSettings
+
+    return AsteriskConfigSettings().wrapup_seconds
+
+
+PBXSIM_WRAPUP_SECONDS = 5  # pbxsim.setup.directory_config renders every queue with wrapuptime 5
+
+
 class RoutingComponent:
     """Starts one AmiLink per configured node and the RoutingService fed by them."""
 
@@ -50,7 +62,8 @@ class RoutingComponent:
         settings = kernel.settings
         self.writer = RecordWriter(kernel.sessions)
         await self.writer.start()
-        self.service = RoutingService(kernel.directory, kernel.bus, writer=self.writer)
+        self.service = RoutingService(kernel.directory, kernel.bus, writer=self.writer,
+                                      wrapup_seconds=_wrapup_seconds(settings))
         await self.service.load_last_contacts(kernel.sessions)
         sim_address = getattr(kernel.services.get("pbxsim"), "ami_address", None)
         for node in settings.ami_nodes:

@@ -28,12 +28,12 @@ FREED = {"QueueMemberStatus", "AgentComplete", "QueueMemberPause", "QueueMemberA
 class RoutingService:
     """Keeps the live state of every node, decides routes and acts on them."""
 
-    def __init__(self, directory: Directory, bus=None, *, writer=None, clock=time.time) -> None:
+    def __init__(self, directory: Directory, bus=None, *, writer=None, clock=time.time, wrapup_seconds: int = 0) -> None:
         self.directory = directory
         self.bus = bus
         self.writer = writer
         self.clock = clock
-        self.state = State()
+        self.state = State(wrapup_seconds=wrapup_seconds)
         self.rules = rules_from(directory)
         self.languages = seat_languages(directory)
         self.attributor = Attributor(directory)

@@ -124,6 +124,7 @@ class NodeState:
     originates: dict[str, dict] = field(default_factory=dict)  # ActionID → pending Originate
     finished: dict[str, float] = field(default_factory=dict)  # recently ended Linkedids (late events ignored)
     up: bool = False
+    wrapup_seconds: int = 0  # queues.conf wrapuptime: app_queue never reports it, so it is configured
 
     def call_of(self, uniqueid: str | None) -> Call | None:
         linkedid = self.channels.get(uniqueid or "")
@@ -132,7 +133,7 @@ class NodeState:
     def queue(self, name: str) -> Queue:
         q = self.queues.get(name)
         if q is None:
-            q = self.queues[name] = Queue(name)
+            q = self.queues[name] = Queue(name, wrapup_seconds=self.wrapup_seconds)
         return q
 
 
@@ -141,11 +142,12 @@ class State:
     """All nodes."""
 
     nodes: dict[str, NodeState] = field(default_factory=dict)
+    wrapup_seconds: int = 0
 
     def node(self, name: str) -> NodeState:
         n = self.nodes.get(name)
         if n is None:
-            n = self.nodes[name] = NodeState(name)
+            n = self.nodes[name] = NodeState(name, wrapup_seconds=self.wrapup_seconds)
         return n
 
 

@@ -228,7 +228,7 @@ def _resync_queues(ns, items: list[dict], at: float, out) -> None:
     for item in items:
         kind, name = item.get("Event"), item.get("Queue", "")
         old = ns.queues.get(name)
-        q = fresh.setdefault(name, st.Queue(name, wrapup_seconds=old.wrapup_seconds if old else 0))
+        q = fresh.setdefault(name, st.Queue(name, wrapup_seconds=old.wrapup_seconds if old else ns.wrapup_seconds))
         if kind == "QueueMember":
             member = st.Member(queue=name, interface=item.get("Location", ""))
             if old and member.interface in old.members:

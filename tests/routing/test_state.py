@@ -58,3 +58,16 @@ def test_unknown_events_change_nothing():
     s = State()
     assert apply(s, {"Event": "DTMFEnd", "Digit": "1"}, 1.0) == (s, [])
     assert apply(s, {"Response": "Success"}, 1.0) == (s, [])
+
+
+def test_a_seat_in_wrap_up_is_not_available_until_it_ends():
+    from routing.snapshot import queue_view
+    from routing.testing import member_event
+
+    s = State(wrapup_seconds=10)
+    call = CallScript(7)
+    run(s, [member_event(ZZ, "1001", status=1)] + call.answered(ZZ, "1001"), at=100.0)
+    run(s, [member_event(ZZ, "1001", status=1)], at=100.0)  # app_queue says NOT_INUSE during wrap-up
+    q = s.nodes["node1"].queues[ZZ]
+    assert queue_view(q, 105.0, {}, 240.0).available == 0
+    assert queue_view(q, 111.0, {}, 240.0).available == 1
