@@ -92,7 +92,7 @@ async def redirect(s: "AmiSession", h: Headers) -> None:
 
 async def originate(s: "AmiSession", h: Headers) -> None:
     """Originate (async into Context/Exten/Priority); OriginateResponse follows."""
-    from .dial import originate as do_originate
+    from .dial import OriginateRequest, originate as do_originate
 
     sim = s.server.sim
     chan, ctx, exten, prio = get(h, "Channel"), get(h, "Context"), get(h, "Exten"), get(h, "Priority") or "1"
@@ -120,7 +120,8 @@ async def originate(s: "AmiSession", h: Headers) -> None:
         error(s, h, "pbxsim supports Async: true Originate only")
         return
     success(s, h, "Originate successfully queued")
-    do_originate(sim, get(h, "ActionID"), chan, ctx, exten, int(prio), cid, int(timeout_ms) / 1000, variables)
+    do_originate(sim, OriginateRequest(get(h, "ActionID"), chan, ctx, exten, int(prio), cid,
+                                       int(timeout_ms) / 1000, variables))
 
 
 def _parse_callerid(text: str) -> tuple[str, str] | None:

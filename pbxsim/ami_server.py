@@ -125,9 +125,11 @@ class AmiSession:
                 await asyncio.wait_for(self.writer.drain(), timeout=self.server.write_timeout)
                 if end:
                     break
-        except (ConnectionError, asyncio.TimeoutError, OSError):
+        except asyncio.TimeoutError:
             self.dropped = True
             log.warning("AMI client %s did not read for %.1f s: disconnecting", self.peer, self.server.write_timeout)
+        except (ConnectionError, OSError):
+            self.dropped = not self.closed  # a reset we did not ask for
         finally:
             self.closed = True
             if self.dropped:

@@ -1,7 +1,9 @@
-"""Outgoing legs: AMI Originate (main/manager.c action_originate + pbx_outgoing.c) and Dial()."""
+"""Outgoing legs: AMI Originate (main/manager.c action_originate + main/pbx.c ast_pbx_outgoing_exten)
+and Dial() (apps/app_dial.c), with the event order of the callback capture."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from . import events as ev
@@ -15,115 +17,140 @@ RING_SETUP = 0.002
 PRES = "0 (Presentation Allowed, Not Screened)"
 
 
-def _reachable(sim: "Simulator", endpoint: str) -> bool:
-    ep = sim.endpoints.get(endpoint)
-    return ep is not None and ep.registered
+@dataclass
+class OriginateRequest:
+    """What an async Originate asked for."""
+
+    action_id: str
+    tech_data: str
+    context: str
+    exten: str
+    priority: int
+    cid: tuple[str, str] | None
+    timeout: float
+    variables: dict[str, str]
+
+    @property
+    def endpoint(self) -> str:
+        """`PJSIP/seat1001` → `seat1001`."""
+        return self.tech_data.split("/", 1)[1] if "/" in self.tech_data else self.tech_data
 
 
-def _ring_leg(sim: "Simulator", endpoint: str, linkedid: str | None, cid: tuple[str, str] | None) -> Channel:
-    ep = sim.endpoints[endpoint]
-    chan = sim.new_channel(endpoint, context=ep.context, cid_num=ep.cid_num, cid_name=ep.cid_name, linkedid=linkedid)
-    if cid is not None:
-        chan.cid_num, chan.cid_name = cid
-        sim.emit(ev.channel_event("NewCallerid", chan, ("CID-CallingPres", PRES)))
-        sim.set_connected(chan, *cid)
-    return chan
+class _Originate:
+    """One async Originate in flight: ring the endpoint, report OriginateResponse, run the dialplan."""
 
+    def __init__(self, sim: "Simulator", req: OriginateRequest) -> None:
+        self.sim, self.req = sim, req
+        self.chan: Channel | None = None
+        self.timer = None
 
-def originate(sim: "Simulator", action_id: str, tech_data: str, context: str, exten: str, priority: int,
-              cid: tuple[str, str] | None, timeout: float, variables: dict[str, str]) -> None:
-    """Async Originate of a PJSIP endpoint into the dialplan; OriginateResponse reports the result."""
-    endpoint = tech_data.split("/", 1)[1] if "/" in tech_data else tech_data
-    base = [("ActionID", action_id)] if action_id else []
-
-    def respond(ok: bool, chan_name: str, reason: int, uid: str) -> None:
-        sim.emit(ev.event("OriginateResponse", [*base, ("Response", "Success" if ok else "Failure"),
-                 ("Channel", chan_name), ("Context", context), ("Exten", exten), ("Reason", str(reason)),
-                 ("Uniqueid", uid), ("CallerIDNum", cid[0] if cid else "<unknown>"),
-                 ("CallerIDName", cid[1] if cid else "<unknown>")]))
-
-    if not _reachable(sim, endpoint):
-        sim.sched.call_later(0.001, respond, False, tech_data, 0, "<unknown>")
-        return
-    chan = _ring_leg(sim, endpoint, None, cid)
-    chan.variables.update(variables)
-    chan.__dict__["_pbx"] = False
-
-    def ringing() -> None:
-        if chan.hungup:
+    def start(self) -> None:
+        sim, req = self.sim, self.req
+        ep = sim.endpoints.get(req.endpoint)
+        if ep is None or not ep.registered:  # no contact: fails at once, no channel (capture)
+            sim.sched.call_later(0.001, self.respond, False, req.tech_data, 0, "<unknown>")
             return
+        chan = self.chan = sim.new_channel(req.endpoint, context=ep.context, cid_num=ep.cid_num, cid_name=ep.cid_name)
+        if req.cid is not None:
+            chan.cid_num, chan.cid_name = req.cid
+            sim.emit(ev.channel_event("NewCallerid", chan, ("CID-CallingPres", PRES)))
+            sim.set_connected(chan, *req.cid)
+        chan.variables.update(req.variables)
+        chan.__dict__["_pbx"] = False
+        chan.__dict__["_on_answer"] = self.answered
+        sim.sched.call_later(RING_SETUP, self.ringing)
+        self.timer = sim.sched.call_later(req.timeout, self.no_answer)
+
+    def respond(self, ok: bool, chan_name: str, reason: int, uid: str) -> None:
+        req = self.req
+        self.sim.emit(ev.event("OriginateResponse", [
+            *([("ActionID", req.action_id)] if req.action_id else []), ("Response", "Success" if ok else "Failure"),
+            ("Channel", chan_name), ("Context", req.context), ("Exten", req.exten), ("Reason", str(reason)),
+            ("Uniqueid", uid), ("CallerIDNum", req.cid[0] if req.cid else "<unknown>"),
+            ("CallerIDName", req.cid[1] if req.cid else "<unknown>")]))
+
+    def ringing(self) -> None:
+        sim, chan = self.sim, self.chan
+        if chan is None or chan.hungup:
+            return
+        sim.emit(ev.dial_event("DialBegin", None, chan.snapshot(), ("DialString", self.req.endpoint)))
         sim.set_state(chan, RINGING)
-        sim.emit(ev.dial_event("DialBegin", None, chan.snapshot(), ("DialString", endpoint)))
-        sim.refresh_endpoint(endpoint)
+        sim.refresh_endpoint(chan.endpoint)
         sim.emit(ev.dial_event("DialState", None, chan.snapshot(), ("DialStatus", "RINGING")))
-        script = getattr(sim.endpoints[endpoint], "behaviour", None)
+        script = getattr(sim.endpoints[chan.endpoint], "behaviour", None)
         if script is not None:
             script.on_ring(sim, chan)
 
-    def answered(c: Channel) -> None:
-        timer.cancel()
-        respond(True, chan.name, 4, chan.uniqueid)
+    def answered(self, chan: Channel) -> None:
+        sim, req = self.sim, self.req
+        self.timer.cancel()
+        self.respond(True, chan.name, 4, chan.uniqueid)  # Reason 4 = AST_CONTROL_ANSWER
         sim.set_state(chan, UP)
         sim.emit(ev.dial_event("DialEnd", None, chan.snapshot(), ("DialStatus", "ANSWER")))
-        sim.refresh_endpoint(endpoint)
-        chan.context, chan.exten, chan.priority = context, exten, priority
+        sim.refresh_endpoint(chan.endpoint)
+        chan.context, chan.exten, chan.priority = req.context, req.exten, req.priority
         chan.__dict__["_pbx"] = True
         sim.spawn(run_pbx(sim, chan))
 
-    def no_answer() -> None:
-        if chan.hungup or chan.state == UP:
+    def no_answer(self) -> None:
+        sim, chan = self.sim, self.chan
+        if chan is None or chan.hungup or chan.state == UP:
             return
         sim.destroy(chan, 19, tech_cause=480)  # as captured (originate-callback): SIP 480 from chan_pjsip
-        respond(False, tech_data, 3, "<unknown>")
-        sim.refresh_endpoint(endpoint)
-
-    chan.__dict__["_on_answer"] = answered
-    sim.sched.call_later(RING_SETUP, ringing)
-    timer = sim.sched.call_later(timeout, no_answer)
+        self.respond(False, self.req.tech_data, 3, "<unknown>")  # Reason 3 = ringing, no answer
+        sim.refresh_endpoint(chan.endpoint)
 
 
-async def dial(sim: "Simulator", chan: Channel, data: str) -> str:
-    """Dial(PJSIP/<endpoint>[/<uri>],timeout): ring, bridge on answer, set DIALSTATUS (app_dial.c).
+def originate(sim: "Simulator", req: OriginateRequest) -> None:
+    """Start an async Originate of a PJSIP endpoint into the dialplan."""
+    _Originate(sim, req).start()
 
-    Event order and caller ids follow the callback capture: the callee leg takes the dialled
-    extension as its number and the caller's name, its connected line is the caller.
-    """
-    target, _, rest = data.partition(",")
-    timeout = float(rest.split(",")[0] or 30) if rest else 30.0
-    parts = target.split("/")
-    endpoint = parts[1] if len(parts) > 1 else parts[0]
-    ep = sim.endpoints.get(endpoint)
-    if ep is None:
-        chan.variables["DIALSTATUS"] = "CHANUNAVAIL"
-        return "ok"
+
+def _callee_leg(sim: "Simulator", chan: Channel, endpoint: str, dial_string: str) -> Channel:
+    """Create the callee channel: dialled extension as its number, the caller's name, connected = caller."""
+    ep = sim.endpoints[endpoint]
     leg = sim.new_channel(endpoint, context=ep.context, linkedid=chan.linkedid)
     leg.cid_num, leg.cid_name = chan.exten, chan.cid_name
     leg.conn_num, leg.conn_name = chan.cid_num, chan.cid_name
     leg.exten = chan.exten
     sim.emit(ev.channel_event("NewCallerid", leg, ("CID-CallingPres", PRES)))
     sim.emit(ev.channel_event("NewConnectedLine", leg))
-    sim.emit(ev.dial_event("DialBegin", chan.snapshot(), leg.snapshot(), ("DialString", "/".join(parts[1:]))))
+    sim.emit(ev.dial_event("DialBegin", chan.snapshot(), leg.snapshot(), ("DialString", dial_string)))
     sim.set_connected(chan, leg.cid_num, leg.cid_name)
+    return leg
+
+
+def _ring_callee(sim: "Simulator", chan: Channel, leg: Channel) -> None:
+    if leg.hungup:
+        return
+    sim.set_state(leg, RINGING)
+    sim.refresh_endpoint(leg.endpoint)
+    sim.emit(ev.dial_event("DialState", chan.snapshot(), leg.snapshot(), ("DialStatus", "RINGING")))
+    script = getattr(sim.endpoints[leg.endpoint], "behaviour", None)
+    if script is not None:
+        script.on_ring(sim, leg)
+
+
+def _settle(fut: asyncio.Future, status: str) -> None:
+    if not fut.done():
+        fut.set_result(status)
+
+
+async def dial(sim: "Simulator", chan: Channel, data: str) -> str:
+    """Dial(PJSIP/<endpoint>[/<uri>],timeout): ring, bridge on answer, set DIALSTATUS."""
+    target, _, rest = data.partition(",")
+    timeout = float(rest.split(",")[0] or 30) if rest else 30.0
+    parts = target.split("/")
+    endpoint = parts[1] if len(parts) > 1 else parts[0]
+    if endpoint not in sim.endpoints:
+        chan.variables["DIALSTATUS"] = "CHANUNAVAIL"
+        return "ok"
+    leg = _callee_leg(sim, chan, endpoint, "/".join(parts[1:]))
     outcome: asyncio.Future = asyncio.get_running_loop().create_future()
-
-    def ringing() -> None:
-        if leg.hungup:
-            return
-        sim.set_state(leg, RINGING)
-        sim.refresh_endpoint(endpoint)
-        sim.emit(ev.dial_event("DialState", chan.snapshot(), leg.snapshot(), ("DialStatus", "RINGING")))
-        script = getattr(ep, "behaviour", None)
-        if script is not None:
-            script.on_ring(sim, leg)
-
-    def settle(status: str) -> None:
-        if not outcome.done():
-            outcome.set_result(status)
-
-    leg.__dict__["_on_answer"] = lambda c: settle("ANSWER")
-    chan.__dict__["_ringing_dial"] = lambda c: settle("CANCEL")
-    sim.sched.call_later(RING_SETUP, ringing)
-    timer = sim.sched.call_later(timeout, settle, "NOANSWER")
+    leg.__dict__["_on_answer"] = lambda c: _settle(outcome, "ANSWER")
+    chan.__dict__["_ringing_dial"] = lambda c: _settle(outcome, "CANCEL")
+    sim.sched.call_later(RING_SETUP, _ring_callee, sim, chan, leg)
+    timer = sim.sched.call_later(timeout, _settle, outcome, "NOANSWER")
     status = await outcome
     timer.cancel()
     chan.__dict__.pop("_ringing_dial", None)
@@ -135,8 +162,12 @@ async def dial(sim: "Simulator", chan: Channel, data: str) -> str:
         if status == "CANCEL":
             finish(sim, chan, 16)
         return "ok"
+    return await _bridge_callee(sim, chan, leg)
+
+
+async def _bridge_callee(sim: "Simulator", chan: Channel, leg: Channel) -> str:
     sim.set_state(leg, UP)
-    sim.refresh_endpoint(endpoint)
+    sim.refresh_endpoint(leg.endpoint)
     leg.exten = ""  # the answered callee leg no longer shows the dialled extension (capture)
     sim.emit(ev.dial_event("DialEnd", chan.snapshot(), leg.snapshot(), ("DialStatus", "ANSWER")))
     done = asyncio.get_running_loop().create_future()

@@ -24,6 +24,7 @@ class LoadResult:
     wall_seconds: float
     cpu_seconds: float
     bytes_to_client: int
+    client_dropped: bool = False
 
     @property
     def events_per_second(self) -> float:
@@ -41,6 +42,41 @@ class LoadResult:
         return self.cpu_seconds / self.wall_seconds if self.wall_seconds else 0.0
 
 
+def build_load_sim(seats: int, queues: int, realtime: bool) -> tuple[Simulator, list[str]]:
+    """A simulator with `queues` rrmemory queues and `seats` registered seats answering after 1 s."""
+    sched = Scheduler(start=1_800_000_000.0, realtime=realtime)
+    names = [f"q-4101{i:02d}-consult" for i in range(queues)]
+    cfg = PbxConfig(fastagi_url=None, queue_timeout=600,
+                    queues=[QueueConfig(name=n, strategy="rrmemory", timeout=15, retry=1, wrapuptime=0) for n in names],
+                    endpoints=[Endpoint("caller", registered=False, context="from-carrier")] + [
+                        Endpoint(f"seat{2000 + i}", str(2000 + i), f"坐席{2000 + i}",
+                                 behaviour=SeatScript(answer_after=1.0)) for i in range(seats)])
+    sim = Simulator(cfg, sched)
+    for i in range(seats):
+        sim.queues.add_member(names[i % queues], f"PJSIP/seat{2000 + i}", f"坐席{2000 + i}", "", 0, False, "")
+    return sim, names
+
+
+class _Arrivals:
+    """Poisson arrivals until `end`, each caller sent to the next queue and hanging up after `talk`."""
+
+    def __init__(self, sim: Simulator, names: list[str], rate: float, talk: float, end: float, seed: int) -> None:
+        self.sim, self.names, self.talk, self.end = sim, names, talk, end
+        self.model = TrafficModel(calls_per_second=rate, seed=seed)
+        self.count = self.peak = 0
+
+    def __call__(self) -> None:
+        script = self.model.caller()
+        script.menu, script.patience, script.talk_time = [], None, self.talk
+        script.variables = {"HOTLINE_QUEUE": self.names[self.count % len(self.names)]}
+        place_call(self.sim, script)
+        self.count += 1
+        self.peak = max(self.peak, len(self.sim.by_endpoint.get("caller", {})))
+        gap = self.model.next_gap()
+        if self.sim.now + gap < self.end:
+            self.sim.sched.call_later(gap, self)
+
+
 async def run_load(calls_per_second: float = 50.0, duration: float = 60.0, seats: int = 500,
                    talk_time: float = 40.0, queues: int = 10, seed: int = 1, realtime: bool = False) -> LoadResult:
     """Poisson arrivals into `queues` rrmemory queues served by `seats` seats.
@@ -50,15 +86,9 @@ async def run_load(calls_per_second: float = 50.0, duration: float = 60.0, seats
     runs on the wall clock, so `cpu_share` is the share of one core the simulator needs to keep
     up; in virtual time (default) `sim_per_cpu_second` says how much faster than real time it runs.
     """
-    sched = Scheduler(start=1_800_000_000.0, realtime=realtime)
-    qnames = [f"q-4101{i:02d}-consult" for i in range(queues)]
-    cfg = PbxConfig(fastagi_url=None, queue_timeout=600,
-                    queues=[QueueConfig(name=n, strategy="rrmemory", timeout=15, retry=1, wrapuptime=0) for n in qnames],
-                    endpoints=[Endpoint("caller", registered=False, context="from-carrier")] + [
-                        Endpoint(f"seat{2000 + i}", str(2000 + i), f"坐席{2000 + i}",
-                                 behaviour=SeatScript(answer_after=1.0)) for i in range(seats)])
-    sim = Simulator(cfg, sched)
-    server = AmiServer(sim, [AmiUser("bench", "bench")], max_queue=10**6)
+    sim, names = build_load_sim(seats, queues, realtime)
+    # the measuring client shares this event loop: give it time rather than cutting it off
+    server = AmiServer(sim, [AmiUser("bench", "bench")], max_queue=10**6, write_timeout=120)
     port = await server.start()
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     writer.write(b"Action: Login\r\nUsername: bench\r\nSecret: bench\r\n\r\n")
@@ -70,40 +100,32 @@ async def run_load(calls_per_second: float = 50.0, duration: float = 60.0, seats
 
     reader_task = asyncio.create_task(drain())
     await asyncio.sleep(0.05)
-    for i in range(seats):
-        sim.queues.add_member(qnames[i % queues], f"PJSIP/seat{2000 + i}", f"坐席{2000 + i}", "", 0, False, "")
-    model = TrafficModel(calls_per_second=calls_per_second, seed=seed)
-    count, peak = [0], [0]
-
-    def arrive() -> None:
-        script = model.caller()
-        script.menu, script.patience, script.talk_time = [], None, talk_time
-        script.variables = {"HOTLINE_QUEUE": qnames[count[0] % queues]}
-        place_call(sim, script)
-        count[0] += 1
-        peak[0] = max(peak[0], len(sim.by_endpoint.get("caller", {})))
-        if sched.now + model.next_gap() < end:
-            sched.call_later(model.next_gap(), arrive)
-
-    end = sched.now + duration
+    arrivals = _Arrivals(sim, names, calls_per_second, talk_time, sim.now + duration, seed)
     events0, wall0, cpu0 = sim.event_count, time.perf_counter(), time.process_time()
-    sched.call_later(0, arrive)
-    if realtime:
-        clock = asyncio.create_task(sched.run_realtime())
-        await asyncio.sleep(duration)
-        clock.cancel()
-    else:
-        while sched.now < end:
-            await sched.run_until(sched.now + 1.0)
-            await asyncio.sleep(0)
+    sim.sched.call_later(0, arrivals)
+    await _drive(sim, duration, realtime)
     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    dropped = any(x.dropped for x in server.sessions)
     await asyncio.sleep(0.2)
     await server.stop()
     writer.close()
     reader_task.cancel()
     for t in list(sim.tasks):
         t.cancel()
-    return LoadResult(count[0], peak[0], sim.event_count - events0, duration, wall, cpu, received[0])
+    return LoadResult(arrivals.count, arrivals.peak, sim.event_count - events0, duration, wall, cpu, received[0],
+                      dropped)
+
+
+async def _drive(sim: Simulator, duration: float, realtime: bool) -> None:
+    if realtime:
+        clock = asyncio.create_task(sim.sched.run_realtime())
+        await asyncio.sleep(duration)
+        clock.cancel()
+        return
+    end = sim.now + duration
+    while sim.now < end:
+        await sim.sched.run_until(sim.now + 1.0)
+        await asyncio.sleep(0)
 
 
 def main() -> None:  # pragma: no cover - manual entry point
@@ -116,7 +138,8 @@ def report(r: LoadResult) -> str:
     """One line for logs and the CLI."""
     return (f"calls={r.calls} peak_concurrent={r.peak_concurrent} events={r.events} "
             f"events/s={r.events_per_second:.0f} cpu_share={r.cpu_share:.2f} "
-            f"sim_s_per_cpu_s={r.sim_per_cpu_second:.2f} wall={r.wall_seconds:.1f}s cpu={r.cpu_seconds:.1f}s")
+            f"sim_s_per_cpu_s={r.sim_per_cpu_second:.2f} wall={r.wall_seconds:.1f}s cpu={r.cpu_seconds:.1f}s "
+            f"bytes_to_client={r.bytes_to_client} client_dropped={r.client_dropped}")
 
 
 if __name__ == "__main__":  # pragma: no cover
