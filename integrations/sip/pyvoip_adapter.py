@@ -305,6 +305,7 @@ class HotlineRTPClient(RTP.RTPClient):
         self._events: deque[Iterator[bytes]] = deque()
         self._idle = threading.Event()
         self._idle.set()
+        self._events_lock = threading.Lock()  # queueing digits and "nothing left" must not interleave
         self.event_pt = next((pt for pt, kind in self.assoc.items() if kind == RTP.PayloadType.EVENT), None)
 
     def encode_packet(self, payload: bytes) -> bytes:
@@ -328,9 +329,10 @@ class HotlineRTPClient(RTP.RTPClient):
         for d in digits:
             if d.upper() not in DTMF_EVENTS:
                 raise ValueError(f"not a DTMF digit: {d!r}")
-        self._idle.clear()
-        for d in digits:
-            self._events.append(self._event_packets(DTMF_EVENTS[d.upper()], duration_ms, gap_ms, volume))
+        with self._events_lock:
+            self._idle.clear()
+            for d in digits:
+                self._events.append(self._event_packets(DTMF_EVENTS[d.upper()], duration_ms, gap_ms, volume))
 
     def wait_dtmf(self, timeout: float = 10.0) -> bool:
         return self._idle.wait(timeout)
@@ -356,12 +358,13 @@ class HotlineRTPClient(RTP.RTPClient):
         return packet
 
     def _next_packet(self) -> bytes:
-        while self._events:
-            try:
-                return next(self._events[0])
-            except StopIteration:
-                self._events.popleft()
-        self._idle.set()
+        with self._events_lock:
+            while self._events:
+                try:
+                    return next(self._events[0])
+                except StopIteration:
+                    self._events.popleft()
+            self._idle.set()
         return self._audio_packet()
 
     def trans(self) -> None:
