@@ -137,6 +137,18 @@ class RoutingService:
                 return True
         return False
 
+    async def record_survey(self, linkedid: str, score: int) -> bool:
+        """The survey score of a live call, or of its stored record when the call already ended."""
+        if self.set_survey(linkedid, score):
+            return True
+        if self.writer is None:
+            return False
+        from routing.writer import set_survey_score
+
+        await self.writer.flush()  # the record may still be on its way to the database
+        async with self.writer.sessions() as session, session.begin():
+            return await set_survey_score(session, linkedid, int(score))
+
     # ---- overflow -----------------------------------------------------------------------
     def _arm_overflow(self, node: str, event: dict) -> None:
         call = self.state.node(node).call_of(event.get("Uniqueid"))

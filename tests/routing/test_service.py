@@ -212,3 +212,55 @@ async def test_member_status_payload(setup):
     assert payload == {**payload, "queue": ZZ, "interface": "PJSIP/seat1001", "extension": "1001",
                        "status": "NOT_INUSE", "paused": True, "paused_reason": "小休", "in_call": False,
                        "node": "node1"}
+
+
+async def test_callback_originate_failure_is_recorded_and_success_clears_the_pending_number(setup):
+    service, ami, sub, _ = setup
+    service.pending_callbacks.add("13800138000")
+    await service.originate_callback("node1", seat_extension="1002", number="13800138000", action_id="cb-1",
+                                     variables={"TICKET_ID": "GD202611280002"})
+    (orig,) = ami.actions("Originate")
+    assert (orig["Channel"], orig["Context"], orig["Exten"], orig["ActionID"]) == (
+        "PJSIP/seat1002", "callback", "13800138000", "cb-1")
+    assert orig["Variable"] == ["TICKET_ID=GD202611280002"] and orig["CallerID"] == '"12348回访" <12348>'
+    ami.emit({"Event": "OriginateResponse", "ActionID": "cb-1", "Response": "Failure", "Reason": "0",
+              "Channel": "PJSIP/seat1002", "Uniqueid": "<unknown>"})
+    (rec,) = [p for t, p in drain(sub) if t == "call.record"]
+    assert rec["outcome"] == "originate-failed" and rec["direction"] == "callback" and rec["seat_extension"] == "1002"
+    assert "13800138000" in service.pending_callbacks  # still owed: the dialer tries again
+
+    await service.originate_callback("node1", seat_extension="1001", number="13800138000", action_id="cb-2")
+    seat = {"Channel": "PJSIP/seat1001-00000007", "Uniqueid": "7.0", "Linkedid": "7.0", "CallerIDNum": "1001",
+            "Context": "from-seats", "Exten": "s"}
+    citizen = {"Channel": "PJSIP/caller-00000008", "Uniqueid": "7.1", "Linkedid": "7.0",
+               "CallerIDNum": "13800138000", "Context": "from-carrier", "Exten": "s"}
+    for e in ({**seat, "Event": "Newchannel"},
+              {"Event": "OriginateResponse", "ActionID": "cb-2", "Response": "Success", "Reason": "4",
+               "Uniqueid": "7.0"},
+              {**citizen, "Event": "Newchannel"}, {**citizen, "Event": "BridgeEnter", "BridgeUniqueid": "b"},
+              {**seat, "Event": "BridgeEnter", "BridgeUniqueid": "b"}, {**seat, "Event": "HangupRequest"},
+              {**citizen, "Event": "Hangup", "Cause": "16"}, {**seat, "Event": "Hangup", "Cause": "16"}):
+        ami.emit(e)
+    (rec,) = [p for t, p in drain(sub) if t == "call.record"]
+    assert (rec["outcome"], rec["hangup_by"], rec["caller_number"]) == ("answered", "seat", "13800138000")
+    assert "13800138000" not in service.pending_callbacks
+
+
+async def test_survey_after_the_call_ended_updates_the_stored_record(kernel):
+    from sqlalchemy import select
+
+    from routing.models import CallRecord
+    from routing.writer import RecordWriter
+
+    writer = RecordWriter(kernel.sessions)
+    await writer.start()
+    service = RoutingService(kernel.directory, kernel.bus, writer=writer)
+    ami = FakeAmi()
+    service.attach(ami)
+    call = CallScript(30)
+    for e in call.ivr_hangup():
+        ami.emit(e)
+    assert await service.record_survey(call.uid, 3)
+    await writer.stop()
+    async with kernel.sessions() as s:
+        assert (await s.scalar(select(CallRecord.survey_score).where(CallRecord.linkedid == call.uid))) == 3
