@@ -82,10 +82,8 @@ async def _baseline(calls: int, commands: list[str]) -> float:
     return elapsed
 
 
-async def _ours(calls: int, store: bool, folder: Path) -> float:
+async def _ours(calls: int, store: bool, folder: Path, url: str) -> float:
     directory = load_directory(ROOT / "hotline" / "data" / "directory.yaml")
-    url = f"sqlite+aiosqlite:///{folder / f'bench-{store}.db'}"
-    await upgrade(url)
     kernel = Kernel.build(Settings(database_url=url, var_dir=folder, redis_url=None, _env_file=None), directory=directory)
     original = CallJournal._store
     if not store:
@@ -113,19 +111,21 @@ COMMANDS = ["ANSWER", 'STREAM FILE hotline/welcome "0123456789*#"', 'STREAM FILE
             'STREAM FILE hotline/transfer-seat ""']
 
 
-async def measure(calls: int = 200) -> dict[str, Any]:
+async def measure(calls: int = 200, parse_lines: int = 60_000) -> dict[str, Any]:
     """All IVR ratios of one run."""
-    parse = parse_ratio()
+    parse = parse_ratio(parse_lines)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
+        url = f"sqlite+aiosqlite:///{folder / 'bench.db'}"
+        await upgrade(url)
         base = await _baseline(calls, COMMANDS)
-        no_db = await _ours(calls, False, folder)
-        with_db = await _ours(calls, True, folder)
+        no_db = await _ours(calls, False, folder, url)
+        with_db = await _ours(calls, True, folder, url)
         tracemalloc.start()
         await _baseline(calls, COMMANDS)
         base_peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.reset_peak()
-        await _ours(calls, False, folder)
+        await _ours(calls, False, folder, url)
         ours_peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
     return {

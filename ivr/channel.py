@@ -9,6 +9,7 @@ from ivr.agi import AgiReply, AgiRequest, AgiValueError, quote
 
 log = logging.getLogger(__name__)
 KEYS = "0123456789*#"
+QUICK = 10.0  # seconds for commands that play nothing (ANSWER, SET/GET VARIABLE, CHANNEL STATUS, VERBOSE)
 _VAR = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,39}(\([A-Za-z0-9_]{1,40}\))?$")
 _SOUND = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_./-]{0,200}$")
 
@@ -46,8 +47,8 @@ class AgiChannel:
         self.sounds = sounds
         self.name = request.headers.get("agi_channel", "?")
 
-    async def _send(self, line: str) -> AgiReply:
-        reply = await self.request.send_command(line)
+    async def _send(self, line: str, timeout: float | None = None) -> AgiReply:
+        reply = await self.request.send_command(line, timeout)
         if reply.dead:
             raise CallerHungUp(f"{self.name}: hung up ({reply.text or 'HANGUP'})")
         if reply.code in (510, 520):
@@ -56,7 +57,7 @@ class AgiChannel:
 
     async def _check_alive(self, after: str) -> None:
         """`result=-1` means hang-up or failure; one harmless command tells which (the HANGUP line comes first)."""
-        reply = await self._send("CHANNEL STATUS")
+        reply = await self._send("CHANNEL STATUS", QUICK)
         if reply.number is not None and reply.number < 0:
             raise CallerHungUp(f"{self.name}: {after} then CHANNEL STATUS -1")
         log.warning("AGI %s: %s failed with result=-1 but the channel is still up (status %s): missing prompt?",
@@ -66,7 +67,7 @@ class AgiChannel:
         return sound_name(f"{self.sounds}/{prompt_id}")
 
     async def answer(self) -> None:
-        await self._send("ANSWER")
+        await self._send("ANSWER", QUICK)
 
     async def stream(self, prompt_id: str, escape: str = KEYS) -> str | None:
         """Play a prompt; the key that interrupted it, or None."""
@@ -120,18 +121,19 @@ class AgiChannel:
         """RECORD FILE to `path` (no extension) as WAV after a beep; `#` stops it."""
         # Sent without the hang-up check: hanging up is the usual way to end a message, and it is kept.
         reply = await self.request.send_command(
-            f'RECORD FILE {quote(path)} wav "#" {int(max_seconds) * 1000} BEEP s={int(silence_seconds)}')
+            f'RECORD FILE {quote(path)} wav "#" {int(max_seconds) * 1000} BEEP s={int(silence_seconds)}',
+            max_seconds + 60)
         if reply.data == "hangup" or reply.dead:
             return Recorded("hangup", reply.endpos or 0)
         ended = reply.data or ("error" if reply.result == "-1" or not reply.ok else "silence")
         return Recorded(ended, reply.endpos or 0)
 
     async def set_var(self, name: str, value: str) -> None:
-        await self._send(f"SET VARIABLE {var_name(name)} {quote(str(value))}")
+        await self._send(f"SET VARIABLE {var_name(name)} {quote(str(value))}", QUICK)
 
     async def get_var(self, name: str) -> str | None:
-        reply = await self._send(f"GET VARIABLE {quote(var_name(name))}")
+        reply = await self._send(f"GET VARIABLE {quote(var_name(name))}", QUICK)
         return reply.data if reply.ok and reply.result == "1" else None
 
     async def verbose(self, message: str, level: int = 1) -> None:
-        await self._send(f'VERBOSE {quote(message) if message.strip() else chr(34) * 2} {int(level)}')
+        await self._send(f'VERBOSE {quote(message) if message.strip() else chr(34) * 2} {int(level)}', QUICK)

@@ -5,7 +5,7 @@ from ivr.bench import measure
 
 
 async def test_measure_reports_ratios_for_complete_sessions():
-    result = await measure(calls=3)
+    result = await measure(calls=3, parse_lines=600)
     assert result["calls"] == 3
     assert set(result) >= {"parse_ratio_vs_panoramisk", "sessions_ratio_vs_bare_panoramisk",
                            "sessions_with_sqlite_ratio_vs_bare_panoramisk", "peak_memory_ratio_vs_bare_panoramisk"}

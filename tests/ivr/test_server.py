@@ -288,3 +288,15 @@ async def test_environment_lines_that_are_not_agi_variables_are_logged_and_skipp
         await fake.run(host, port)
     assert "not an agi_* variable" in caplog.text
     assert fake.variables["HOTLINE_SKILL"] == "mediation"
+
+
+async def test_a_command_that_gets_no_reply_ends_the_session_with_a_record(path_server, path_kernel, monkeypatch):
+    monkeypatch.setattr("ivr.channel.QUICK", 0.2)
+    host, port = await path_server()
+    fake = FakeAsterisk(Caller(keys=["3"]))
+    original = fake.answer
+    fake.answer = lambda cmd: [] if cmd.startswith("SET VARIABLE") else original(cmd)  # Asterisk went silent
+    await fake.run(host, port)
+    async with path_kernel.sessions() as s:
+        rows = (await s.execute(select(IvrStep).where(IvrStep.kind == "agi-timeout"))).scalars().all()
+    assert rows and rows[-1].node == "route_mediation"
