@@ -7,7 +7,9 @@ from pathlib import Path
 import typer
 from pydantic import ValidationError
 
-from hotline.config_check import Finding, cross_check, lint_dialplan, prompt_finder
+from hotline.config_check import (
+    Finding, cross_check, dialplan_modules, lint_dialplan, modules_problems, prompt_finder,
+)
 from hotline.config_render import (
     CONFIG_FILES, FASTAGI_SCRIPTS, AsteriskConfigSettings, ConfigValueError, ami_secret, build_options,
     load_or_create_secrets, render, write_files,
@@ -64,6 +66,7 @@ def check_dir(config_dir: Path, settings: Settings, directory: Directory) -> lis
             findings.append(Finding("error", fname, "missing (run `hotline12348 config render`)"))
     if "extensions.conf" in files:
         findings += lint_dialplan(config_dir)
+        findings += modules_problems(files.get("modules.conf", ""), dialplan_modules(config_dir))
     findings += cross_check(directory, files, prompt_finder(settings.prompts_dir), ivr_scripts())
     return findings
 

@@ -121,11 +121,40 @@ def prompt_finder(prompts_dir: Path) -> Callable[[str], bool]:
     return exists
 
 
-def lint_dialplan(config_dir: Path) -> list[Finding]:
-    """Run asterisklint's dialplan-check over `config_dir/extensions.conf`."""
+def modules_problems(modules_conf: str, used: set[str]) -> list[Finding]:
+    """Modules the dialplan uses must be neither `noload`ed nor left out of `require`."""
+    entries = {name: body for name, _, body in parse_sections(modules_conf)}.get("modules", {})
+    noload, required = set(entries.get("noload", [])), set(entries.get("require", []))
+    out = [Finding("error", "modules.conf", f"noload={m} but the dialplan uses it") for m in sorted(used & noload)]
+    out += [Finding("warning", "modules.conf", f"the dialplan uses {m}; add require={m}")
+            for m in sorted(used - required - noload)]
+    return out
+
+
+def dialplan_modules(config_dir: Path) -> set[str]:
+    """Modules providing the applications and functions extensions.conf uses (asterisklint modules-show).
+    asterisklint attributes PJSIP_HEADER() to res_pjsip; Asterisk 22 has it in res_pjsip_header_funcs."""
+    proc = subprocess.run([_asterisklint(), "modules-show", "extensions.conf"], cwd=config_dir, capture_output=True,
+                          text=True, timeout=120, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    found = set(re.findall(r"^load => (\S+\.so)$", proc.stdout, re.M))
+    if "res_pjsip.so" in found and "PJSIP_HEADER()" in proc.stdout:
+        found.add("res_pjsip_header_funcs.so")
+    return found
+
+
+def _asterisklint() -> str:
     exe = shutil.which("asterisklint", path=str(Path(sys.executable).parent)) or shutil.which("asterisklint")
     if exe is None:
-        return [Finding("error", "asterisklint", "asterisklint is not installed (pip install asterisklint)")]
+        raise FileNotFoundError("asterisklint is not installed (pip install asterisklint)")
+    return exe
+
+
+def lint_dialplan(config_dir: Path) -> list[Finding]:
+    """Run asterisklint's dialplan-check over `config_dir/extensions.conf`."""
+    try:
+        exe = _asterisklint()
+    except FileNotFoundError as exc:
+        return [Finding("error", "asterisklint", str(exc))]
     proc = subprocess.run([exe, "dialplan-check", "extensions.conf"], cwd=config_dir, capture_output=True,
                           text=True, timeout=120, env={**os.environ, "PYTHONWARNINGS": "ignore"})
     findings = []

@@ -121,3 +121,22 @@ def test_agi_routes_are_checked_against_the_ivr_server():
 
     assert cli_config.ivr_scripts() == tuple(SCRIPTS)
     assert set(SCRIPTS) >= {"ivr", "after-queue", "survey", "callback-ivr"}
+
+
+def test_every_module_the_dialplan_uses_is_required(tmp_path, served, options):
+    from hotline.config_check import dialplan_modules, modules_problems
+
+    files = _files(tmp_path, served, options)
+    write_files(files, tmp_path / "out")
+    used = dialplan_modules(tmp_path / "out")
+    assert {"app_queue.so", "res_agi.so", "app_chanspy.so", "func_strings.so", "res_pjsip_header_funcs.so"} <= used
+    assert modules_problems(files["modules.conf"], used) == []
+
+
+def test_noloading_a_module_the_dialplan_uses_is_an_error():
+    from hotline.config_check import modules_problems
+
+    conf = "[modules]\nautoload=yes\nrequire=app_queue.so\nnoload=app_chanspy.so\n"
+    found = [str(f) for f in modules_problems(conf, {"app_queue.so", "app_chanspy.so", "app_dial.so"})]
+    assert found == ["error: modules.conf: noload=app_chanspy.so but the dialplan uses it",
+                     "warning: modules.conf: the dialplan uses app_dial.so; add require=app_dial.so"]
