@@ -1,6 +1,7 @@
 """Seat API: sign in/out, ready/pause, call controls, ticket form, seat list and history (RBAC)."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query
@@ -13,7 +14,9 @@ from hotline.deps import KernelDep, SessionDep
 from hotline.models import User
 from seats import calls, history, tickets
 from seats.models import SeatEvent, SeatSession
+from seats.screenpop import for_role
 from seats.service import SeatError, SeatService
+from seats.timeline import Transition, durations
 from seats.status import PAUSE_REASONS, STATUS_LABELS, Logout, Pause, Ready
 
 router = APIRouter(prefix="/api/seats", tags=["seats"])
@@ -77,7 +80,7 @@ async def me(principal: SeatPrincipal, svc: Service) -> dict[str, Any]:
     seat = svc.seat(ext)
     d = svc.directory
     return {
-        "seat": await svc.snapshot(ext),
+        "seat": for_role(await svc.snapshot(ext), principal.role),
         "skills": {k: d.skill(k).name for k in seat.skills}, "languages": seat.languages,
         "pause_reasons": [{"code": k, "label": v} for k, v in PAUSE_REASONS.items()],
         "handling": [{"code": k, "label": v} for k, v in tickets.HANDLING.items()],
@@ -107,13 +110,13 @@ async def login(body: LoginIn, principal: SeatPrincipal, svc: Service, session: 
     audit(session, actor=principal.username, role=principal.role, action="seat.login", target_type="seat",
           target_id=out["extension"], detail={"takeover": body.takeover})
     await session.commit()
-    return out
+    return for_role(out, principal.role)
 
 
 @router.post("/me/ready")
 async def ready(body: ConsoleIn, principal: SeatPrincipal, svc: Service) -> dict[str, Any]:
     """就绪: unpause in every queue."""
-    return await _run(svc.command(_ext(principal), Ready(), console_id=body.console_id))
+    return for_role(await _run(svc.command(_ext(principal), Ready(), console_id=body.console_id)), principal.role)
 
 
 @router.post("/me/pause")
@@ -122,13 +125,14 @@ async def pause(body: PauseIn, principal: SeatPrincipal, svc: Service) -> dict[s
     label = PAUSE_REASONS.get(body.reason)
     if label is None:
         raise HTTPException(422, f"未知小休原因 (unknown pause reason): {body.reason!r}")
-    return await _run(svc.command(_ext(principal), Pause(label), console_id=body.console_id))
+    return for_role(await _run(svc.command(_ext(principal), Pause(label), console_id=body.console_id)),
+                    principal.role)
 
 
 @router.post("/me/logout")
 async def logout(body: ConsoleIn, principal: SeatPrincipal, svc: Service) -> dict[str, Any]:
     """签出: leave every queue."""
-    return await _run(svc.command(_ext(principal), Logout(), console_id=body.console_id))
+    return for_role(await _run(svc.command(_ext(principal), Logout(), console_id=body.console_id)), principal.role)
 
 
 @router.post("/me/call/hold")
@@ -193,7 +197,7 @@ async def list_seats(principal: Overseer, svc: Service) -> list[dict[str, Any]]:
     center = principal.center_code if principal.role == Role.SUPERVISOR else None
     if principal.role == Role.SUPERVISOR and not center:
         return []
-    return await svc.all_seats(center)
+    return [for_role(v, principal.role) for v in await svc.all_seats(center)]
 
 
 @router.post("/{extension}/logout")
@@ -235,6 +239,27 @@ async def seat_calls(extension: str, session: SessionDep, svc: Service,
     if seat is None or not may_see_seat(principal, seat.extension, seat.center):
         raise HTTPException(404, f"坐席不存在 (no such seat): {extension!r}")
     return await history.seat_calls(session, extension, limit)
+
+
+@router.get("/{extension}/summary")
+async def seat_summary(extension: str, session: SessionDep, svc: Service,
+                       principal: Annotated[Principal, Depends(require_roles(Role.SEAT, Role.SUPERVISOR, Role.ADMIN,
+                                                                             Role.AUDITOR))],
+                       start: datetime = Query(...), end: datetime = Query(...)) -> dict[str, Any]:
+    """Seconds signed in, available, ringing, talking, in wrap-up and paused (per reason) in [start, end)."""
+    seat = svc.directory.seat(extension)
+    if seat is None or not may_see_seat(principal, seat.extension, seat.center):
+        raise HTTPException(404, f"坐席不存在 (no such seat): {extension!r}")
+    if start.tzinfo is None or end.tzinfo is None or end <= start:
+        raise HTTPException(422, "时间须带时区且 end 晚于 start (aware times, end after start)")
+    before = await session.scalar(select(SeatEvent).where(SeatEvent.extension == extension, SeatEvent.at < start)
+                                  .order_by(desc(SeatEvent.at), desc(SeatEvent.id)).limit(1))
+    rows = (await session.scalars(select(SeatEvent).where(
+        SeatEvent.extension == extension, SeatEvent.at >= start, SeatEvent.at < end)
+        .order_by(SeatEvent.at, SeatEvent.id))).all()
+    events = [Transition(r.at, r.from_state, r.to_state, r.reason) for r in ([before] if before else []) + list(rows)]
+    return {"extension": extension, "start": start.isoformat(), "end": end.isoformat(),
+            "seconds": {k: round(v, 3) for k, v in durations(events, start, end).items()}}
 
 
 def may_see_seat(principal: Principal, extension: str, center: str) -> bool:

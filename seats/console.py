@@ -13,7 +13,7 @@ from hotline.auth import Principal, Role, require_page_roles, require_roles
 from hotline.db import utcnow
 from hotline.web import render
 from seats.history import caller_tickets, previous_calls
-from seats.screenpop import build_pop
+from seats.screenpop import build_pop, for_role
 from seats.service import SeatService
 
 log = logging.getLogger(__name__)
@@ -83,7 +83,7 @@ async def seat_socket(ws: WebSocket, principal: Annotated[Principal, Depends(req
     reader = asyncio.create_task(_drain(ws))
     try:
         state = await svc.snapshot(ext)
-        await ws.send_json({"type": "state", "seat": state})
+        await ws.send_json({"type": "state", "seat": for_role(state, principal.role)})
         if state.get("call") and state["status"] == "ringing":
             await ws.send_json({"type": "pop", "pop": await screen_pop(svc, state["call"], principal.role)})
         my_linkedid = state.get("linkedid")
@@ -112,7 +112,7 @@ async def seat_socket(ws: WebSocket, principal: Annotated[Principal, Depends(req
 async def _send(ws: WebSocket, svc: SeatService, principal: Principal, topic: str, payload: dict[str, Any],
                 my_linkedid: str | None) -> str | None:
     if topic == "seat.status":
-        await ws.send_json({"type": "state", "seat": payload})
+        await ws.send_json({"type": "state", "seat": for_role(payload, principal.role)})
         return payload.get("linkedid") or my_linkedid
     if topic == "seat.console":
         await ws.send_json({"type": "console", **payload})

@@ -29,6 +29,14 @@ def shown_number(number: str | None, role: Role | str) -> str:
     return (number or "未知号码") if Role(role) in FULL_NUMBER_ROLES else mask_number(number)
 
 
+def for_role(seat_view: dict[str, Any], role: Role | str) -> dict[str, Any]:
+    """A `seat.status` view as `role` may see it: the current call's number masked for seats."""
+    call = seat_view.get("call")
+    if not call or "caller_number" not in call:
+        return seat_view
+    return {**seat_view, "call": {**call, "caller_number": shown_number(call.get("caller_number"), role)}}
+
+
 def ivr_path_label(path: str | list | tuple | None, directory, notes: dict[str, str] | None = None) -> str:
     """The caller's way through the IVR, in words.
 

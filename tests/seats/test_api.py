@@ -1,6 +1,9 @@
 """Seat API: double login, bad transfers, incomplete tickets, RBAC — clear errors, nothing corrupted."""
 from __future__ import annotations
 
+import asyncio
+import json
+
 from sqlalchemy import select
 
 from seats.models import SeatEvent, SeatSession
@@ -212,3 +215,73 @@ async def test_a_seat_sees_its_own_calls_with_talk_time_and_no_one_elses(client_
     assert (await client_for("wang").get("/api/seats/1001/calls")).status_code == 404
     assert len((await client_for("boss").get("/api/seats/1001/calls")).json()) == 1
     assert (await client_for("pboss").get("/api/seats/1001/calls")).status_code == 404
+
+
+async def test_the_callers_number_is_masked_for_the_seat_and_whole_for_its_supervisor(client_for, kernel):
+    li = client_for("li")
+    await li.post("/api/seats/me/login", json={"console_id": A})
+    await _on_call(kernel)
+    assert (await li.get("/api/seats/me")).json()["seat"]["call"]["caller_number"] == "138****8000"
+    (mine,) = [s for s in (await client_for("boss").get("/api/seats")).json() if s["extension"] == "1001"]
+    assert mine["call"]["caller_number"] == "13800138000"
+    (seen,) = [s for s in (await client_for("audit").get("/api/seats")).json() if s["extension"] == "1001"]
+    assert seen["call"]["caller_number"] == "138****8000"
+
+
+async def test_the_seat_websocket_sends_state_with_the_number_masked(seat_app, kernel, users):
+    import websockets
+
+    from tests.seats.conftest import token_for
+    from tests.seats.test_console_browser import _serve
+
+    app, comp = seat_app
+    await comp.service.login("1001", users["li"], A)
+    async with kernel.sessions() as s:
+        row = await s.get(SeatSession, "1001")
+        row.call = {"linkedid": "L1", "caller_number": "13800138000"}
+        await s.commit()
+    server, task, base = await _serve(app)
+    try:
+        cookie = {"Cookie": f"access_token={token_for(kernel, users['li'])}"}
+        async with websockets.connect(base.replace("http", "ws") + "/ws/seat", additional_headers=cookie) as ws:
+            msg = json.loads(await asyncio.wait_for(ws.recv(), 10))
+        refused = None
+        boss = {"Cookie": f"access_token={token_for(kernel, users['boss'])}"}
+        try:
+            async with websockets.connect(base.replace("http", "ws") + "/ws/seat", additional_headers=boss) as ws:
+                await asyncio.wait_for(ws.recv(), 10)
+        except (websockets.InvalidStatus, websockets.ConnectionClosed) as exc:
+            refused = exc
+    finally:
+        server.should_exit = True
+        await task
+    assert msg["type"] == "state" and msg["seat"]["status"] == "paused"
+    assert msg["seat"]["call"]["caller_number"] == "138****8000"
+    assert refused is not None  # a supervisor is not a seat: the socket is refused
+
+
+async def test_summary_adds_up_talk_and_wrap_up_from_the_stored_rows(client_for, kernel):
+    from datetime import datetime, timedelta, timezone
+
+    li = client_for("li")
+    t0 = datetime.now(timezone.utc) - timedelta(seconds=1)
+    await li.post("/api/seats/me/login", json={"console_id": A})
+    await li.post("/api/seats/me/ready", json={"console_id": A})
+    await _on_call(kernel)
+    kernel.bus.publish("call.ended", {"linkedid": "L1", "seat_extension": "1001"})
+    from tests.seats.test_service import wait_for
+
+    async def wrapping():
+        async with kernel.sessions() as s:
+            return (await s.get(SeatSession, "1001")).status == "wrap_up"
+    await wait_for(wrapping)
+    end = datetime.now(timezone.utc) + timedelta(seconds=1)
+    r = await client_for("boss").get("/api/seats/1001/summary", params={"start": t0.isoformat(), "end": end.isoformat()})
+    sec = r.json()["seconds"]
+    assert set(sec) >= {"login", "paused", "pause:登录未就绪", "available", "ringing", "on_call", "wrap_up"}
+    states = sum(v for k, v in sec.items() if k != "login" and not k.startswith("pause:"))
+    assert abs(sec["login"] - states) < 0.01 and sec["on_call"] > 0
+    bad = await li.get("/api/seats/1001/summary", params={"start": end.isoformat(), "end": t0.isoformat()})
+    assert bad.status_code == 422
+    assert (await client_for("wang").get("/api/seats/1001/summary",
+                                         params={"start": t0.isoformat(), "end": end.isoformat()})).status_code == 404

@@ -171,3 +171,25 @@ async def _status(kernel, ext, status):
 async def _device(kernel, ext, device):
     row = await _row(kernel, ext)
     return row is not None and row.device == device
+
+
+async def test_a_wrap_up_that_ended_while_the_process_was_down_ends_at_start(kernel, ami, users):
+    from datetime import timedelta
+
+    from hotline.db import utcnow
+    from seats.component import SeatsComponent, SeatSettings
+
+    past = utcnow() - timedelta(seconds=5)
+    async with kernel.sessions() as s:
+        s.add(SeatSession(extension="1001", center_code="410100", status="wrap_up", reason=ACW_REASON, since=past,
+                          acw_until=past + timedelta(seconds=2), username="li", user_id=users["li"].id,
+                          console_id=CID, device="registered", linkedid="L1"))
+        await s.commit()
+    kernel.services["ami"] = ami
+    comp = SeatsComponent(SeatSettings(acw_seconds=2))
+    await comp.start(kernel, {"api"})
+    try:
+        await wait_for(lambda: _status(kernel, "1001", "available"))
+    finally:
+        await comp.stop()
+    assert ami.actions("QueuePause")[-1]["Paused"] == "false"
