@@ -26,6 +26,7 @@ class Replayer:
     domain_events: list[tuple[str, dict]] = field(default_factory=list)
     _lists: dict[str, tuple[str, str]] = field(default_factory=dict)  # ActionID → (node, key)
     _pending: dict[str, dict] = field(default_factory=dict)  # node → partial LinkResync
+    offset: float | None = None  # added to `t`: 0 for capture logs (epoch), found from Uniqueids for traces
 
     def feed(self, msg: CapturedMessage) -> None:
         """One captured message."""
@@ -33,6 +34,9 @@ class Replayer:
         if text.startswith("Asterisk Call Manager/"):
             return
         parsed = parse_message(text.rstrip("\r\n"))
+        if self.offset is None:
+            self.offset = self._offset(msg.t, parsed)
+        msg = CapturedMessage(msg.t + (self.offset or 0.0), msg.node, msg.direction, msg.data)
         if msg.direction == "send":
             self._sent(msg, parsed)
             return
@@ -41,6 +45,15 @@ class Replayer:
             self._list_item(msg, parsed)
         elif "Event" in parsed:
             self._apply(parsed, msg.t, msg.node)
+
+    @staticmethod
+    def _offset(t: float, parsed: dict) -> float | None:
+        """Reference traces count seconds from the capture start; Asterisk's Uniqueid is epoch-based."""
+        if t > 1e9:
+            return 0.0
+        uid = parsed.get("Uniqueid", "")
+        head = uid.split(".", 1)[0] if isinstance(uid, str) else ""
+        return float(int(head)) - round(t) if head.isdigit() else None
 
     def _sent(self, msg: CapturedMessage, action: dict) -> None:
         name = str(action.get("Action", "")).lower()

@@ -16,6 +16,7 @@ def test_replay_prints_the_records_of_a_trace():
     out = json.loads(result.output)
     (rec,) = out["records"]
     assert rec["caller_name"] == "张三" and rec["outcome"] == "answered" and rec["seat_extension"] == "1001"
+    assert rec["offered_at"].startswith("2026-11-28T")  # trace clocks are relative; Uniqueids give the epoch
 
 
 def test_replay_reads_the_engines_capture_format(tmp_path):
