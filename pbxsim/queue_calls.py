@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from . import events as ev
 from .model import RINGING, UP, Channel
+from .queues import anyone_there, empty_conditions
 
 if TYPE_CHECKING:
     from .queue_engine import Attempt, Entry, QueueEngine, QueueState
@@ -25,7 +26,8 @@ def join(eng: "QueueEngine", chan: Channel, queue: str, timeout: float | None, p
     if q.cfg.maxlen and len(q.entries) >= q.cfg.maxlen:
         fut.set_result("FULL")
         return fut
-    if not q.cfg.joinempty and not any(eng.available(q, m) or m.status == 2 for m in q.members if not m.paused):
+    joinempty = empty_conditions(q.cfg.joinempty, joinempty=True)
+    if joinempty and not anyone_there(q.members, joinempty, eng.sim.now, q.cfg.wrapuptime):
         fut.set_result("JOINEMPTY")
         return fut
     pos = len(q.entries)
@@ -245,9 +247,16 @@ def refused(eng: "QueueEngine", seat: Channel) -> None:
 
 
 def _retry(eng: "QueueEngine", entry: "Entry") -> None:
-    if entry in entry.queue.entries and not entry.attempts and not entry.outcome.done():
-        entry.retry_at = 0.0
-        ring(eng, entry)
+    if entry not in entry.queue.entries or entry.attempts or entry.outcome.done():
+        return
+    q = entry.queue
+    leave = empty_conditions(q.cfg.leavewhenempty, joinempty=False)
+    if leave and not anyone_there(q.members, leave, eng.sim.now, q.cfg.wrapuptime):
+        # queue_exec after a try_calling cycle: record_abandoned, then leave with LEAVEEMPTY
+        _abandon_entry(eng, entry, "LEAVEEMPTY")
+        return
+    entry.retry_at = 0.0
+    ring(eng, entry)
 
 
 def _timeout(eng: "QueueEngine", entry: "Entry") -> None:
@@ -279,18 +288,24 @@ def abandon(eng: "QueueEngine", chan: Channel, hangup: bool = True) -> list["Att
     for q in eng.queues.values():
         for entry in q.entries:
             if entry.chan is chan:
-                _cancel_attempts(eng, entry)
-                pos = q.entries.index(entry) + 1
-                hold = int(eng.sim.now) - int(entry.joined)
-                eng.sim.emit(ev.channel_event("QueueCallerAbandon", chan, ("Queue", q.name), ("Position", str(pos)),
-                                              ("OriginalPosition", str(entry.orig_pos)), ("HoldTime", str(hold))))
-                q.abandoned += 1
-                q.entries.remove(entry)
-                _stop_timers(entry)
-                _leave_events(eng, q, entry, pos)
-                pending = list(entry.attempts)
-                entry.attempts = []
-                if not entry.outcome.done():
-                    entry.outcome.set_result("HANGUP" if hangup else "REDIRECT")
-                return pending
+                return _abandon_entry(eng, entry, "HANGUP" if hangup else "REDIRECT")
     return []
+
+
+def _abandon_entry(eng: "QueueEngine", entry: "Entry", status: str) -> list["Attempt"]:
+    """record_abandoned + leave_queue; returns the legs still ringing (the caller hangs them up)."""
+    q, chan = entry.queue, entry.chan
+    _cancel_attempts(eng, entry)
+    pos = q.entries.index(entry) + 1
+    hold = int(eng.sim.now) - int(entry.joined)
+    eng.sim.emit(ev.channel_event("QueueCallerAbandon", chan, ("Queue", q.name), ("Position", str(pos)),
+                                  ("OriginalPosition", str(entry.orig_pos)), ("HoldTime", str(hold))))
+    q.abandoned += 1
+    q.entries.remove(entry)
+    _stop_timers(entry)
+    _leave_events(eng, q, entry, pos)
+    pending = list(entry.attempts)
+    entry.attempts = []
+    if not entry.outcome.done():
+        entry.outcome.set_result(status)
+    return pending

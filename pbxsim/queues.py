@@ -24,8 +24,8 @@ class QueueConfig:
     timeout: int = 15
     retry: int = 5
     wrapuptime: int = 0
-    joinempty: bool = True
-    leavewhenempty: bool = False
+    joinempty: str | bool = "yes"
+    leavewhenempty: str | bool = "no"
     ringinuse: bool = False
     maxlen: int = 0
     weight: int = 0
@@ -151,6 +151,44 @@ def _rr(ordered: list[Member], free: list[Member], rrpos: int) -> Member:
     return free[0]
 
 
+def empty_conditions(value: str | bool, joinempty: bool) -> frozenset[str]:
+    """app_queue.c parse_empty_options: which member states count as 'nobody there'."""
+    if isinstance(value, bool):
+        value = "yes" if value else "no"
+    out: set[str] = set()
+    for opt in (o.strip().lower() for o in value.split(",")):
+        if opt in ("paused", "penalty", "inuse", "ringing", "invalid", "wrapup", "unavailable", "unknown"):
+            out.add(opt)
+        elif opt == "loose":
+            out = {"penalty", "invalid"}
+        elif opt == "strict":
+            out = {"penalty", "invalid", "paused", "unavailable"}
+        elif (opt in _FALSE and joinempty) or (opt in _TRUE and not joinempty):
+            out = {"penalty", "invalid", "paused"}
+        elif (opt in _FALSE and not joinempty) or (opt in _TRUE and joinempty):
+            out = set()
+    return frozenset(out)
+
+
+_TRUE = {"yes", "true", "y", "t", "1", "on"}
+_FALSE = {"no", "false", "n", "f", "0", "off"}
+_STATE_CONDITION = {4: "invalid", 5: "unavailable", 2: "inuse", 6: "ringing", 0: "unknown"}
+
+
+def anyone_there(members: list[Member], conditions: frozenset[str], now: float, queue_wrapup: int) -> bool:
+    """app_queue.c get_member_status: is some member not excluded by `conditions`?"""
+    for m in members:
+        if _STATE_CONDITION.get(m.status) in conditions:
+            continue
+        if m.paused and "paused" in conditions:
+            continue
+        wrap = m.wrapuptime or queue_wrapup
+        if "wrapup" in conditions and m.last_call and wrap and now - wrap < m.last_call:
+            continue
+        return True
+    return False
+
+
 def load_queues_conf(path: Path | str) -> list[QueueConfig]:
     """Parse a queues.conf (sections, key = value, `member => iface,penalty,name,state`)."""
     text = Path(path).read_text(encoding="utf-8").replace("=>", "=")
@@ -169,7 +207,7 @@ def load_queues_conf(path: Path | str) -> list[QueueConfig]:
         cfg = QueueConfig(
             name=name, strategy=sec.get("strategy", "ringall"), timeout=sec.getint("timeout", 15),
             retry=sec.getint("retry", 5), wrapuptime=sec.getint("wrapuptime", 0),
-            joinempty=_yes(sec.get("joinempty", "yes")), leavewhenempty=_yes(sec.get("leavewhenempty", "no")),
+            joinempty=sec.get("joinempty", "yes"), leavewhenempty=sec.get("leavewhenempty", "no"),
             ringinuse=_yes(sec.get("ringinuse", "yes")), maxlen=sec.getint("maxlen", 0),
             weight=sec.getint("weight", 0), servicelevel=sec.getint("servicelevel", 0),
             musicclass=sec.get("musicclass", "default"),

@@ -37,7 +37,7 @@ def directory_config(directory, fastagi_url: str | None, recordings_dir: str, pr
                    for s in directory.queue_members(name)]
         del members  # members join at run time with QueueAdd (the seats package logs operators in)
         queues.append(QueueConfig(name=name, strategy="rrmemory", timeout=15, retry=2, wrapuptime=5,
-                                  joinempty=True, ringinuse=False))
+                                  joinempty="yes", ringinuse=False))
     endpoints = [Endpoint("caller", registered=False, context="from-carrier")]
     for seat in directory.seats:
         endpoints.append(Endpoint(seat.endpoint, seat.extension, seat.name,

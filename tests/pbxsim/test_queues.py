@@ -116,7 +116,7 @@ async def test_unregistered_seat_is_not_rung():
 
 
 async def test_joinempty_no_refuses_to_queue_without_members():
-    sim, seen = make_sim([QueueConfig("q", joinempty=False)], {})
+    sim, seen = make_sim([QueueConfig("q", joinempty="no")], {})
     chan = call(sim, "q")
     await sim.sched.advance(1)
     assert named(seen, "QueueCallerJoin") == []
@@ -173,3 +173,23 @@ async def test_first_caller_in_line_gets_the_freed_member():
     sim.queues.pause("q", "PJSIP/seat1", False, "")
     await sim.sched.advance(3)
     assert [e["CallerIDNum"] for e in named(seen, "AgentCalled")] == ["13800000001"]
+
+
+async def test_leavewhenempty_sends_waiting_callers_out_when_everyone_pauses():
+    sim, seen = make_sim([QueueConfig("q", leavewhenempty="yes", retry=2)], {"seat1": NEVER})
+    add(sim, "q", "seat1", paused=True)
+    chan = call(sim, "q")
+    await sim.sched.advance(5)
+    assert chan.variables["QUEUESTATUS"] == "LEAVEEMPTY"
+    assert [e["Event"] for e in named(seen, "QueueCallerAbandon") + named(seen, "QueueCallerLeave")] == [
+        "QueueCallerAbandon", "QueueCallerLeave"]
+
+
+def test_empty_conditions_follow_parse_empty_options():
+    from pbxsim.queues import empty_conditions
+
+    assert empty_conditions("no", joinempty=True) == {"penalty", "invalid", "paused"}
+    assert empty_conditions("yes", joinempty=True) == set()
+    assert empty_conditions("yes", joinempty=False) == {"penalty", "invalid", "paused"}
+    assert empty_conditions("strict", joinempty=True) == {"penalty", "invalid", "paused", "unavailable"}
+    assert empty_conditions("paused,wrapup", joinempty=True) == {"paused", "wrapup"}
