@@ -18,7 +18,7 @@ from typing import Any
 from routing.adapter import BackoffManager, ListAwareAction
 from routing.capture import CaptureLog
 from routing.results import AmiError, AmiResult
-from routing.safety import check_action, encode_action
+from routing.safety import check_action
 
 log = logging.getLogger(__name__)
 Listener = Callable[[dict], Any]
@@ -227,8 +227,3 @@ class AmiLink:
         started = time.perf_counter()
         await self.send({"Action": "Ping"})
         return time.perf_counter() - started
-
-
-def encode_for_capture(action: dict) -> str:
-    """The wire text of an action (used by tests and the capture log)."""
-    return encode_action(action).decode("utf-8")

@@ -15,7 +15,6 @@ import random
 import time
 from pathlib import Path
 
-from routing.parser import parse_message
 
 TRACES = Path(__file__).resolve().parent.parent.parent / "shared" / "asterisk-traces"
 
@@ -190,11 +189,6 @@ def bench_routing_latency(quick: bool = False, seed: int = 12348) -> dict:
 
     return asyncio.run(measure_latency(seats=100 if quick else 500, calls=400 if quick else 2000,
                                        samples=50 if quick else 300, seed=seed))
-
-
-def parse_only(stream: bytes) -> int:
-    """Framing + parsing alone (for profiling; not a reported measure)."""
-    return sum(1 for t in stream.split(b"\r\n\r\n") if t and "Event" in parse_message(t.decode()))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -47,10 +47,6 @@ async def _engine(port: int):
                    backoff=(0.005, 0.05))
     service.attach(link)
     records: list[dict] = []
-
-    def keep(_event):
-        return None
-
     sub = bus.subscribe("call.record", maxsize=10**6)
 
     async def pump():

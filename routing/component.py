@@ -1,7 +1,6 @@
 """Routing component (role `engine`): AMI links per node, the routing service, the record writer."""
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from fastapi import APIRouter, Depends, Request
@@ -88,7 +87,6 @@ class RoutingComponent:
             await self.service.stop()
         if self.writer is not None:
             await self.writer.stop()
-        await asyncio.sleep(0)
 
 
 component = RoutingComponent()

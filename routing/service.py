@@ -43,7 +43,6 @@ class RoutingService:
         self.avg_handle: dict[str, float] = {}
         self._timers: dict[str, asyncio.TimerHandle] = {}
         self._overflowed: dict[str, set[str]] = {}  # node → linkedids waiting away from their prefecture
-        self._tasks: set[asyncio.Task] = set()
         self.records_seen = 0
 
     # ---- wiring -------------------------------------------------------------------------
@@ -58,10 +57,7 @@ class RoutingService:
     async def stop(self) -> None:
         for timer in self._timers.values():
             timer.cancel()
-        for task in list(self._tasks):
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        self._timers.clear()
 
     # ---- events -------------------------------------------------------------------------
     def on_event(self, node: str, event: dict, at: float | None = None) -> None:

@@ -49,7 +49,6 @@ class Engine:
         self.clock = asyncio.create_task(self.sched.run_realtime())
         self.link = AmiLink(name="node1", host="127.0.0.1", port=port, username="engine", secret="engine")
         self.service.attach(self.link)
-        self.link.listen(self._record, events={"Hangup"})
         sub = self.bus.subscribe("call.record")
         self._pump = asyncio.create_task(self._collect(sub))
         await self.link.start()
@@ -58,9 +57,6 @@ class Engine:
     async def _collect(self, sub):
         async for msg in sub:
             self.records.append(msg.payload)
-
-    def _record(self, event):
-        return None
 
     async def _agi(self, reader, writer):
         env = {}
