@@ -120,3 +120,16 @@ async def test_capture_log_records_both_directions(server, tmp_path):
     assert dirs == {"recv", "send"}
     assert any("张三" in r["data"] for r in records)
     assert records[0]["data"].startswith("Asterisk Call Manager/")
+
+
+def test_capture_log_rotates_by_size(tmp_path):
+    from routing.capture import CaptureLog, read_capture
+
+    log = CaptureLog(tmp_path, "node1", max_bytes=2000, backups=3, clock=lambda: 1795901443.0)
+    for i in range(100):
+        log.recv(f"Event: Newchannel\r\nCallerIDName: 张三{i}\r\nUniqueid: 1.{i}\r\n\r\n")
+    log.close()
+    files = sorted(p.name for p in tmp_path.iterdir())
+    assert files == ["ami-node1.jsonl", "ami-node1.jsonl.1", "ami-node1.jsonl.2", "ami-node1.jsonl.3"]
+    newest = list(read_capture(tmp_path / "ami-node1.jsonl"))
+    assert newest[-1].data.endswith("Uniqueid: 1.99\r\n\r\n") and newest[-1].node == "node1"

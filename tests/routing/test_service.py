@@ -264,3 +264,23 @@ async def test_survey_after_the_call_ended_updates_the_stored_record(kernel):
     await writer.stop()
     async with kernel.sessions() as s:
         assert (await s.scalar(select(CallRecord.survey_score).where(CallRecord.linkedid == call.uid))) == 3
+
+
+async def test_two_nodes_keep_separate_state_and_act_on_their_own_link(directory):
+    service = RoutingService(directory, EventBus(), clock=Clock(OPEN))
+    node1, node2 = FakeAmi("node1"), FakeAmi("node2")
+    service.attach(node1)
+    service.attach(node2)
+    staff(node2, "q-410100-consult", "1001", in_call=True, status=2)
+    staff(node2, "q-410000-consult", "1003", in_call=True, status=2)
+    same = CallScript(40)  # the same Uniqueid on two Asterisk boxes is two different calls
+    emit_all(node1, same.start())
+    emit_all(node2, same.start())
+    await service.place(request(same, node="node2"))
+    emit_all(node2, [same.join(ZZ), same.caller("QueueCallerAbandon", Queue=ZZ), same.caller("QueueCallerLeave", Queue=ZZ),
+                     same.join(PROV)])
+    node2.emit(member_event(ZZ, "1001", status=1))
+    await asyncio.sleep(0)
+    assert node1.actions("Redirect") == [] and len(node2.actions("Redirect")) == 1
+    assert set(service.state.nodes["node1"].calls) == set(service.state.nodes["node2"].calls) == {same.uid}
+    assert service.state.nodes["node1"].calls[same.uid].route == {}
