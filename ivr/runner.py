@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from ivr import machine as M
-from ivr.agi import AgiClosed, AgiRequest, AgiTimeout, AgiValueError
+from ivr.agi import AgiClosed, AgiRequest, AgiTimeout, AgiValueError, quote
 from ivr.channel import AgiChannel, CallerHungUp
 from ivr.facts import CallInfo, call_info, routing_state, session_facts
 from ivr.flow import Flow
-from ivr.handoff import Placer, RouteAsk, placer_for
+from ivr.handoff import DirectoryPlacer, Placement, Placer, RouteAsk, placer_for
 from ivr.journal import CallIds, CallJournal
 
 log = logging.getLogger(__name__)
@@ -141,13 +141,15 @@ class FlowSession:
                        skill=effect.skill, category=effect.category, priority=effect.priority, duty=effect.duty,
                        ivr_path=path, handoff_ticket=None, now=self.clock(), green=effect.green,
                        green_reason=effect.green_reason, node=self.node)
-        placement = await self.placer.place(ask)
+        placement = await self._checked(await self.placer.place(ask), ask)
         if placement.action != "queue":
             target = self.flow.decisions.get(placement.action)
             await self.journal.step(M.Step("decision", cur.node, detail={"action": placement.action, "goto": target}))
             if target is not None:
                 return target
-        variables = {"HOTLINE_ACTION": placement.action, **placement.variables}
+        # HOTLINE_ACTION goes last: a session cut short never leaves "queue" without its queue.
+        variables = {**{k: v for k, v in placement.variables.items() if k != "HOTLINE_ACTION"},
+                     "HOTLINE_ACTION": placement.action}
         await self._set(variables)
         await self.journal.step(M.Step("route", cur.node, detail={
             "skill": effect.skill, "category": effect.category, "priority": effect.priority, "duty": effect.duty,
@@ -155,6 +157,17 @@ class FlowSession:
         if effect.prompt:
             await self.channel.stream(effect.prompt, "")
         return None
+
+    async def _checked(self, placement: Placement, ask: RouteAsk) -> Placement:
+        """Refuse a placement carrying a value that may not go on an AGI line; queue from the directory instead."""
+        try:
+            for name, value in placement.variables.items():
+                quote(str(value))
+            quote(placement.action)
+        except AgiValueError as exc:
+            log.error("IVR %s: routing returned an unsafe value (%s); queueing from the directory", self.info.channel, exc)
+            return await DirectoryPlacer(self.kernel.directory).place(ask)
+        return placement
 
     async def _voicemail(self, cur: M.Cursor, effect: M.TakeMessage) -> None:
         await self.channel.stream(effect.prompt, "")

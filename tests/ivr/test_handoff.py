@@ -93,3 +93,26 @@ async def test_survey_score_reaches_routings_live_call(ivr_server, kernel, direc
     host, port = await ivr_server()
     await FakeAsterisk(Caller(keys=["4"]), env=env_block(script="survey")).run(host, port)
     assert seen == [("1795901443.0", 4)]
+
+
+async def test_a_routing_value_with_cr_lf_never_reaches_an_agi_line(path_server, path_kernel, caplog):
+    class Evil:
+        state = None
+
+        def place(self, request):
+            class Decision:
+                action = "queue"
+
+                @staticmethod
+                def variables():
+                    return {"HOTLINE_QUEUE": "q-410100-consult\r\nEXEC Dial PJSIP/evil", "HOTLINE_SKILL": "consult"}
+            return Decision()
+
+    path_kernel.services["routing"] = Evil()
+    host, port = await path_server()
+    fake = FakeAsterisk(Caller(keys=["3"]))
+    await fake.run(host, port)  # the fake asserts no CR on any line
+    assert not any("EXEC" in c for c in fake.sent)
+    assert "routing returned an unsafe value" in caplog.text
+    assert (fake.variables["HOTLINE_ACTION"], fake.variables["HOTLINE_QUEUE"]) == ("queue", "q-410000-mediation")
+    assert list(fake.variables)[-1] == "HOTLINE_ACTION"
