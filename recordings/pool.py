@@ -6,12 +6,19 @@ import contextlib
 import logging
 import multiprocessing as mp
 import queue
+import time
 from collections.abc import Callable
 from dataclasses import replace
 
 from recordings.worker import WorkerConfig, main
 
 log = logging.getLogger(__name__)
+QUICK_DEATH_SECONDS = 30.0
+
+
+def restart_delay(quick_deaths: int) -> float:
+    """Back-off before restarting a worker that keeps dying at start (bad model, database down)."""
+    return 0.0 if quick_deaths == 0 else min(60.0, 2.0 ** (quick_deaths - 1))
 
 
 class WorkerPool:
@@ -25,6 +32,8 @@ class WorkerPool:
         self._stop = self._ctx.Event()
         self.procs: list[mp.process.BaseProcess] = []
         self.restarts = 0
+        self._spawned: list[float] = []
+        self._quick_deaths: list[int] = []
         self._task: asyncio.Task | None = None
 
     def _spawn(self, index: int) -> mp.process.BaseProcess:
@@ -36,6 +45,9 @@ class WorkerPool:
 
     async def start(self) -> None:
         self.procs = [self._spawn(i) for i in range(self.size)]
+        self._spawned = [time.monotonic()] * self.size
+        self._quick_deaths = [0] * self.size
+        self._restart_at: list[float | None] = [None] * self.size
         self._task = asyncio.create_task(self._watch(), name="transcription-pool")
 
     def drain(self) -> list[dict]:
@@ -53,11 +65,23 @@ class WorkerPool:
                     self.on_result(outcome)
             for i, proc in enumerate(self.procs):
                 if not proc.is_alive() and not self._stop.is_set():
-                    # its job's lease runs out and another worker retries it
-                    log.warning("transcription worker %s exited (code %s); restarting", proc.name, proc.exitcode)
-                    self.procs[i] = self._spawn(i)
-                    self.restarts += 1
+                    self._restart(i, proc)
             await asyncio.sleep(self.check_seconds)
+
+    def _restart(self, i: int, proc) -> None:
+        """Respawn worker `i` (its job's lease runs out and is retried), backing off if it dies at start."""
+        now = time.monotonic()
+        if self._restart_at[i] is None:  # first look at this death
+            quick = now - self._spawned[i] < QUICK_DEATH_SECONDS
+            self._quick_deaths[i] = self._quick_deaths[i] + 1 if quick else 0
+            self._restart_at[i] = now + restart_delay(self._quick_deaths[i])
+            log.warning("transcription worker %s exited (code %s); restarting in %.0f s", proc.name, proc.exitcode,
+                        self._restart_at[i] - now)
+        if now < self._restart_at[i]:
+            return
+        self.procs[i] = self._spawn(i)
+        self._spawned[i], self._restart_at[i] = now, None
+        self.restarts += 1
 
     async def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()

@@ -127,3 +127,9 @@ def test_highlights_mark_every_occurrence_and_escape_html():
     spans = highlight_spans(text, "离婚")
     assert spans == [(5, 7), (9, 11)]
     assert snippet_html(text, spans) == "我想咨询&lt;<mark>离婚</mark>&gt;，<mark>离婚</mark>财产怎么分"
+
+
+def test_a_worker_dying_at_start_is_restarted_with_growing_back_off():
+    from recordings.pool import restart_delay
+
+    assert [restart_delay(n) for n in range(9)] == [0.0, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 60.0, 60.0]
