@@ -5,7 +5,7 @@
 
   function toLogin() {
     var next = location.pathname + location.search;
-    location.assign("/login?next=" + encodeURIComponent(next));
+    location.assign("/login?next=" + encodeURIComponent(next).replace(/%2F/g, "/"));
   }
 
   async function api(path, options) {

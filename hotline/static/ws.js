@@ -3,7 +3,8 @@
 //   var live = hotline.live("/ws/wallboard", { onmessage: function (msg) {...}, onstate: function (up) {...} });
 //   live.send({...}); live.close();
 // Messages are parsed as JSON. Reconnects with capped exponential backoff plus jitter; a close with
-// code 1008 (policy: login ended) or 4401/4403 sends the person to /login instead of retrying.
+// code 1008 (policy: login ended) or 4401/4403, or a refused handshake while /api/me answers 401,
+// sends the person to /login instead of retrying.
 (function () {
   "use strict";
 
@@ -18,9 +19,15 @@
 
     function state(up) { if (handlers.onstate) handlers.onstate(up); }
 
+    function loginEnded() {
+      if (window.hotline && window.hotline.toLogin) window.hotline.toLogin(); else location.assign("/login");
+    }
+
     function connect() {
+      var opened = false;
       socket = new WebSocket(url(path));
       socket.onopen = function () {
+        opened = true;
         attempt = 0;
         state(true);
         while (queue.length) socket.send(queue.shift());
@@ -33,11 +40,16 @@
       socket.onclose = function (ev) {
         state(false);
         if (closed) return;
-        if (ev.code === 1008 || ev.code === 4401 || ev.code === 4403) {
-          if (window.hotline) window.hotline.toLogin(); else location.assign("/login");
+        if (ev.code === 1008 || ev.code === 4401 || ev.code === 4403) { loginEnded(); return; }
+        var delay = Math.min(30000, 500 * Math.pow(2, attempt++)) * (0.5 + Math.random() / 2);
+        if (!opened) {
+          // A refused handshake (HTTP 401/403) looks like any network failure (code 1006):
+          // ask the API whether the login is still valid before retrying.
+          fetch("/api/me", { credentials: "same-origin" }).then(function (res) {
+            if (res.status === 401) loginEnded(); else timer = setTimeout(connect, delay);
+          }, function () { timer = setTimeout(connect, delay); });
           return;
         }
-        var delay = Math.min(30000, 500 * Math.pow(2, attempt++)) * (0.5 + Math.random() / 2);
         timer = setTimeout(connect, delay);
       };
     }

@@ -3,6 +3,7 @@ login page and lands on their console; screenshots go to var/test-artifacts/."""
 from __future__ import annotations
 
 import pytest
+from fastapi import WebSocket  # module level: the endpoint's string annotation must resolve
 
 from tests.browser_support import login_in_browser
 
@@ -54,3 +55,68 @@ def test_admin_creates_a_seat_operator_in_the_page_who_then_logs_in(live_server,
         assert "/login" not in seat_page.url and "seat1002" in seat_page.locator(".who").inner_text()
     finally:
         other.close()
+
+
+def _live_test_component():
+    """A WebSocket that echoes, drops the first connection (to force a reconnect), then on request
+    closes with 1008 as a console does when the login ended; and a page that uses ws.js."""
+    from fastapi import APIRouter, Depends
+    from fastapi.responses import HTMLResponse
+
+    from hotline.auth import Role, require_roles
+
+    router, state = APIRouter(), {"connections": 0}
+
+    @router.websocket("/ws/test-echo", dependencies=[Depends(require_roles(Role.ADMIN))])
+    async def echo(ws: WebSocket):
+        await ws.accept()
+        state["connections"] += 1
+        if state["connections"] == 1:
+            await ws.close(code=1011)  # server restart: the client must come back by itself
+            return
+        while True:
+            text = await ws.receive_text()
+            if text == "end-login":
+                await ws.close(code=1008)
+                return
+            await ws.send_json({"echo": text, "connection": state["connections"]})
+
+    @router.get("/test-live", dependencies=[Depends(require_roles(Role.ADMIN))])
+    async def live_page():
+        return HTMLResponse("""<!doctype html><html lang="zh-CN"><body><ul id="log"></ul>
+<script src="/static/hotline/app.js"></script><script src="/static/hotline/ws.js"></script>
+<script>
+var live = hotline.live("/ws/test-echo", {
+  onmessage: function (m) { var li = document.createElement("li"); li.textContent = JSON.stringify(m);
+                            document.getElementById("log").appendChild(li); },
+  onstate: function (up) { document.body.dataset.up = up ? "1" : "0"; if (up) live.send("hello"); }
+});
+window.endLogin = function () { live.send("end-login"); };
+</script></body></html>""")
+
+    class LiveTest:
+        name = "live-test"
+
+        def routers(self):
+            return [router]
+
+        async def start(self, kernel, roles):
+            return None
+
+        async def stop(self):
+            return None
+
+    return LiveTest()
+
+
+def test_ws_helper_reconnects_and_sends_the_person_to_login_when_the_server_says_so(live_server, cli_add_user, page):
+    from hotline.web import component as web_component
+
+    server = live_server(components=[web_component, _live_test_component()])
+    cli_add_user(server.settings, "admin", "admin", PASSWORD)
+    login_in_browser(page, server.base_url, "admin", PASSWORD, start="/admin/users")
+    page.goto(server.base_url + "/test-live")
+    page.wait_for_selector("#log li")  # answered only on the second connection, after the forced drop
+    assert '"connection":2' in page.locator("#log li").first.inner_text()
+    page.evaluate("window.endLogin()")
+    page.wait_for_url("**/login?next=/test-live")
