@@ -6,7 +6,7 @@ import time
 from typing import TYPE_CHECKING
 
 from . import events as ev
-from .ami_actions import (error, is_int, list_item, new_challenge, parse_bool, send_list, sleep_real, success)
+from .ami_actions import error, is_int, list_item, parse_bool, send_list, sleep_real, success
 from .ami_server import ALL_CLASSES, classes
 from .queues import queue_order
 from .wire import Headers, get

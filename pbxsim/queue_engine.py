@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from . import events as ev
-from .model import RINGING, UP, Channel
-from .queues import DEVICE_CODES, Member, QueueConfig, member_order, pick_members
-from .scheduler import Timer
+from .model import Channel
+from .queues import DEVICE_CODES, Member, QueueConfig, member_order, queue_order
 from . import queue_calls
+from .scheduler import Timer
 
 if TYPE_CHECKING:
     from .core import Simulator
@@ -89,6 +89,9 @@ class QueueEngine:
         self.sim = sim
         self.queues: dict[str, QueueState] = {}
         self.bridged: dict[str, tuple[Entry, Attempt, float]] = {}  # caller channel → call in progress
+        self._version = 0  # bumped when membership changes; invalidates the interface index
+        self._index: dict[str, list[tuple[QueueState, Member]]] = {}
+        self._index_version = -1
 
     # -- configuration ------------------------------------------------------------------
     def add_queue(self, cfg: QueueConfig) -> QueueState:
@@ -108,6 +111,7 @@ class QueueEngine:
         q.member_seq += 1
         m.status = DEVICE_CODES[self._device_of(m.state_interface)]
         q.members.append(m)
+        self._version += 1
         return m
 
     def _device_of(self, iface: str) -> str:
@@ -141,6 +145,7 @@ class QueueEngine:
         if not m.dynamic:
             return "Member not dynamic"
         q.members.remove(m)
+        self._version += 1
         self.sim.emit(self.member_event("QueueMemberRemoved", q, m))
         return None
 
@@ -204,27 +209,45 @@ class QueueEngine:
         if device.startswith("Queue:"):
             return
         code = DEVICE_CODES.get(state, 0)
-        for q in self.queues.values():
-            for m in q.ordered():
-                if m.state_interface.lower() != device.lower() or m.status == code:
-                    continue
-                m.status = code
-                self.sim.emit(self.member_event("QueueMemberStatus", q, m))
-                self._update_avail(q, m)
-            if code == DEVICE_CODES["NOT_INUSE"]:
+        touched = []
+        for q, m in self._members_of(device):
+            if m.status == code:
+                continue
+            m.status = code
+            self.sim.emit(self.member_event("QueueMemberStatus", q, m))
+            self._update_avail(q, m)
+            touched.append(q)
+        if code == DEVICE_CODES["NOT_INUSE"]:
+            for q in touched:
                 self.sim.sched.call_later(0, self.kick, q)
+
+    def _members_of(self, device: str) -> list[tuple[QueueState, Member]]:
+        """(queue, member) pairs whose state interface is `device`, in queue container order."""
+        if self._index_version != self._version:
+            index: dict[str, list[tuple[QueueState, Member]]] = {}
+            for name in queue_order(list(self.queues)):
+                q = self.queues[name]
+                for m in q.ordered():
+                    index.setdefault(m.state_interface.lower(), []).append((q, m))
+            self._index, self._index_version = index, self._version
+        return self._index.get(device.lower(), [])
 
     def kick(self, q: QueueState) -> None:
         """Offer waiting callers to members that became free."""
         queue_calls.kick(self, q)
 
     def busy_interfaces(self, q: QueueState) -> set[str]:
-        """State interfaces that may not be rung now (ringinuse=no, unreachable, ringing)."""
+        """State interfaces that may not be rung now: unreachable, ringing, or (ringinuse=no) any
+        call on the phone yet — the latter also covers a leg being set up (app_queue's pending_members)."""
         out = set()
         for m in q.members:
-            st = self._device_of(m.state_interface)
-            if st in ("UNAVAILABLE", "INVALID", "RINGING", "RINGINUSE", "BUSY"):
+            if m.status in _NEVER_RING:
                 out.add(m.state_interface)
-            elif st in ("INUSE", "ONHOLD") and not (q.cfg.ringinuse or m.ringinuse):
+            elif not (q.cfg.ringinuse or m.ringinuse) and (
+                    m.status in _IN_USE or self.sim.by_endpoint.get(m.state_interface.partition("/")[2])):
                 out.add(m.state_interface)
         return out
+
+
+_NEVER_RING = {DEVICE_CODES[s] for s in ("UNAVAILABLE", "INVALID", "RINGING", "RINGINUSE", "BUSY")}
+_IN_USE = {DEVICE_CODES["INUSE"], DEVICE_CODES["ONHOLD"]}

@@ -19,7 +19,7 @@ from pathlib import Path
 from pbxsim import calls, transfer
 from pbxsim.ami_server import AmiServer, AmiUser
 from pbxsim.core import Simulator
-from pbxsim.parties import CallerScript, SeatScript, _answer
+from pbxsim.parties import CallerScript, _answer
 from pbxsim.scheduler import Scheduler
 from pbxsim.setup import trace_config
 
