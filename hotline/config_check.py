@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import string
 import subprocess
 import sys
 from collections.abc import Callable, Iterable
@@ -20,6 +21,8 @@ from hotline.directory import Directory
 PROMPT_EXTENSIONS = (".wav", ".sln", ".sln16", ".gsm", ".alaw", ".ulaw", ".g722", ".WAV")
 _SECTION = re.compile(r"^\[([^\]]+)\]", re.M)
 _AGI = re.compile(r"AGI\(\$\{FASTAGI\}/([^),]+)\)|AGI\(agi://[^/)]+/([^),]+)\)")
+_FILTER = re.compile(r"FILTER\(([^,]*),")
+FILTER_SAFE = set(string.ascii_letters + string.digits + "-_./")
 _PROMPT_APPS = re.compile(r"\b(?:Playback|Background|ControlPlayback)\(([^),]+)")
 _PROMPT_KEYS = re.compile(r"^(?:periodic-announce|announce|queue-[a-z-]+)\s*=\s*(\S+)", re.M)
 
@@ -95,9 +98,41 @@ def cross_check(directory: Directory, files: dict[str, str], prompt_exists: Call
         script = m.group(1) or m.group(2)
         if script not in scripts:
             out.append(Finding("error", "extensions.conf", f"AGI script {script!r} is not served by the IVR"))
+    out += filter_problems(dialplan)
     for prompt in sorted(referenced_prompts(files)):
         if not prompt_exists(prompt):
             out.append(Finding("error", "prompts", f"prompt {prompt} is referenced but no audio file exists"))
+    return out
+
+
+def filter_allowed(spec: str) -> set[str]:
+    """What Asterisk's FILTER(spec,...) lets through. 'x-y' is a range; a '-' right after a character
+    always opens one, up to the next character — at the end of the set that wraps around to NUL,
+    i.e. everything from 'x' upwards."""
+    out: set[str] = set()
+    i = 0
+    while i < len(spec):
+        c1 = ord(spec[i])
+        i += 1
+        if i < len(spec) and spec[i] == "-":
+            c2 = ord(spec[i + 1]) if i + 1 < len(spec) else 0
+            i += 2
+            codes = range(c1, c2 + 1) if c2 >= c1 else [*range(c1, 256), *range(0, c2 + 1)]
+            out.update(chr(c) for c in codes)
+        else:
+            out.add(chr(c1))
+    return out
+
+
+def filter_problems(dialplan: str) -> list[Finding]:
+    """Every FILTER() set in the dialplan may only let identifier characters through."""
+    out = []
+    code = "\n".join(line.split(";", 1)[0] for line in dialplan.splitlines())
+    for spec in sorted(set(_FILTER.findall(code))):
+        extra = filter_allowed(spec) - FILTER_SAFE
+        if extra:
+            shown = "".join(sorted(c for c in extra if c.isprintable()))[:20]
+            out.append(Finding("error", "extensions.conf", f"FILTER({spec},…) also lets through {shown!r}…"))
     return out
 
 

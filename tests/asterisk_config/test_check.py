@@ -140,3 +140,30 @@ def test_noloading_a_module_the_dialplan_uses_is_an_error():
     found = [str(f) for f in modules_problems(conf, {"app_queue.so", "app_chanspy.so", "app_dial.so"})]
     assert found == ["error: modules.conf: noload=app_chanspy.so but the dialplan uses it",
                      "warning: modules.conf: the dialplan uses app_dial.so; add require=app_dial.so"]
+
+
+@pytest.mark.parametrize("spec,allowed,refused", [
+    ("0-9", "0579", "a-,"), ("-a-z0-9_.", "-az09_.", ",;$/"), ("-/_A-Za-z0-9", "/_-Zz9", ",.;"),
+    ("A-Za-z0-9-", "-Aa9", ",_"),
+])
+def test_filter_sets_are_evaluated_like_asterisk(spec, allowed, refused):
+    from hotline.config_check import filter_allowed
+
+    got = filter_allowed(spec)
+    assert set(allowed) <= got and not set(refused) & got
+
+
+def test_a_filter_set_ending_in_a_range_opener_is_an_error():
+    from hotline.config_check import filter_allowed, filter_problems
+
+    assert {"/", ";", "{", "~", "\x00"} <= filter_allowed("a-z0-9_.-")  # '.-' runs to the end of the charset
+    found = filter_problems("exten => s,1,Queue(${FILTER(a-z0-9_.-,${HOTLINE_QUEUE})})\\n")
+    assert len(found) == 1 and "FILTER(a-z0-9_.-" in found[0].what
+
+
+def test_rendered_dialplan_filters_only_let_identifiers_through(tmp_path, served, options):
+    from hotline.config_check import filter_problems
+
+    ext = _files(tmp_path, served, options)["extensions.conf"]
+    assert ext.count("FILTER(") >= 8
+    assert filter_problems(ext) == []

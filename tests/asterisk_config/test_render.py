@@ -92,7 +92,7 @@ def test_dialplan_follows_the_contract(tmp_path, directory, options):
     assert "FASTAGI=agi://10.1.2.3:4573" in ext
     for did in directory.trunks.carrier.dids:
         assert f"exten => {did},1," in ext
-    assert "Queue(${FILTER(a-z0-9_.-,${HOTLINE_QUEUE})},tc,,,${QUEUE_WAIT})" in ext
+    assert "Queue(${FILTER(-a-z0-9_.,${HOTLINE_QUEUE})},tc,,,${QUEUE_WAIT})" in ext
     assert "Set(QUEUE_PRIO=0${FILTER(0-9,${HOTLINE_PRIORITY})})" in ext and "Set(CHANNEL(language)=zh)" in ext
     for c in directory.centers:
         assert f"exten => {c.code},1,Set(HOTLINE_QUEUE=q-${{EXTEN}}-" in ext
