@@ -93,8 +93,11 @@ class CallEvents:
 
     async def _member(self, ext: str, p: dict[str, Any]) -> None:
         state = device_state(p.get("status"))
-        # a member back to idle while we think it rings: the ring timed out (AgentRingNoAnswer)
-        event = RingStop() if state in ("not_inuse", "unavailable", "invalid") else None
+        # The seat's phone is idle again: a ring we follow timed out (AgentRingNoAnswer), or the seat's leg
+        # of a call ended without a `call.ended` for the whole call (blind transfer from the phone, Atxfer
+        # completed). Hangup(None) covers both; in any other state it changes nothing.
+        idle = state in ("not_inuse", "unavailable", "invalid") and not p.get("in_call")
+        event = Hangup(None) if idle else None
         await self.service.on_event(ext, event, device=registration(p.get("status")))
 
     async def _call_of(self, ext: str) -> dict | None:
@@ -157,6 +160,8 @@ async def transfer(service: SeatService, extension: str, console_id: str | None,
         await _ami(actions.atxfer(ami, channel=call["seat_channel"], exten=exten, context=context))
     else:
         await _ami(actions.blind_transfer(ami, channel=call["seat_channel"], context=context, exten=exten))
+        # Asterisk hangs up the transferer's leg at once (AgentComplete Reason: transfer): wrap-up starts now
+        await service.on_event(extension, Hangup(call.get("linkedid")))
     return {"kind": kind, "target": target, "attended": attended, "context": context, "exten": exten}
 
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 import asyncio
 import json
 
+import pytest
 from sqlalchemy import select
 
 from seats.models import SeatEvent, SeatSession
 
 A, B = "console-aaaa1111", "console-bbbb2222"
+# HTTP behaviour that stores nothing backend-specific runs on SQLite only (the CI budget is shared)
+SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
 
 async def _on_call(kernel, ext="1001", linkedid="L1"):
@@ -45,6 +48,7 @@ async def test_second_browser_is_refused_then_may_take_over_explicitly(client_fo
         assert (row.console_id, row.status) == (B, "available")
 
 
+@SQLITE_ONLY
 async def test_login_twice_from_the_same_console_is_harmless(client_for, ami):
     li = client_for("li")
     await li.post("/api/seats/me/login", json={"console_id": A})
@@ -52,6 +56,7 @@ async def test_login_twice_from_the_same_console_is_harmless(client_for, ami):
     assert r.status_code == 200 and len(ami.actions("QueueAdd")) == 2
 
 
+@SQLITE_ONLY
 async def test_commands_before_login_and_unknown_reasons_are_clear_errors(client_for):
     li = client_for("li")
     r = await li.post("/api/seats/me/ready", json={"console_id": A})
@@ -63,6 +68,7 @@ async def test_commands_before_login_and_unknown_reasons_are_clear_errors(client
     assert r.status_code == 422
 
 
+@SQLITE_ONLY
 async def test_transfer_to_missing_targets_is_refused_without_touching_the_call(client_for, kernel, ami):
     li = client_for("li")
     await li.post("/api/seats/me/login", json={"console_id": A})
@@ -86,24 +92,32 @@ async def test_transfer_to_missing_targets_is_refused_without_touching_the_call(
         assert (await s.get(SeatSession, "1001")).status == "on_call"
 
 
-async def test_transfers_use_the_dialplan_contexts(client_for, kernel, ami, users):
+@SQLITE_ONLY
+async def test_transfers_use_the_dialplan_contexts_and_a_blind_one_ends_the_seats_call(client_for, kernel, ami):
     wang = client_for("wang")
     await wang.post("/api/seats/me/login", json={"console_id": B})
     li = client_for("li")
     await li.post("/api/seats/me/login", json={"console_id": A})
     await _on_call(kernel)
-    await li.post("/api/seats/me/call/transfer", json={"console_id": A, "kind": "seat", "target": "1002"})
-    await li.post("/api/seats/me/call/transfer", json={"console_id": A, "kind": "gov12345", "attended": True})
+    r = await li.post("/api/seats/me/call/transfer", json={"console_id": A, "kind": "gov12345", "attended": True})
+    assert r.status_code == 200
+    (at,) = ami.actions("Atxfer")
+    assert (at["Channel"], at["Context"], at["Exten"]) == ("PJSIP/seat1001-01", "handoff-12345", "12345")
+    assert (await li.get("/api/seats/me")).json()["seat"]["status"] == "on_call"  # attended: still talking
     await li.post("/api/seats/me/call/transfer", json={"console_id": A, "kind": "queue", "target": "q-410000-aid"})
-    (b1, b2) = ami.actions("BlindTransfer")
-    assert (b1["Channel"], b1["Context"], b1["Exten"]) == ("PJSIP/seat1001-01", "seat-transfer", "1002")
-    assert (b2["Context"], b2["Exten"]) == ("queue-overflow", "410000")
     (sv,) = ami.actions("Setvar")
     assert (sv["Channel"], sv["Variable"], sv["Value"]) == ("PJSIP/caller-01", "HOTLINE_SKILL", "aid")
-    (at,) = ami.actions("Atxfer")
-    assert (at["Context"], at["Exten"]) == ("handoff-12345", "12345")
+    (b1,) = ami.actions("BlindTransfer")
+    assert (b1["Channel"], b1["Context"], b1["Exten"]) == ("PJSIP/seat1001-01", "queue-overflow", "410000")
+    assert (await li.get("/api/seats/me")).json()["seat"]["status"] == "wrap_up"  # blind: the seat's leg is gone
+    await li.post("/api/seats/me/ready", json={"console_id": A})
+    await _on_call(kernel, linkedid="L2")
+    await li.post("/api/seats/me/call/transfer", json={"console_id": A, "kind": "seat", "target": "1002"})
+    b2 = ami.actions("BlindTransfer")[-1]
+    assert (b2["Context"], b2["Exten"]) == ("seat-transfer", "1002")
 
 
+@SQLITE_ONLY
 async def test_asterisk_refusing_a_transfer_is_reported(client_for, kernel, ami):
     li = client_for("li")
     await li.post("/api/seats/me/login", json={"console_id": A})
@@ -113,6 +127,7 @@ async def test_asterisk_refusing_a_transfer_is_reported(client_for, kernel, ami)
     assert r.status_code == 502 and "No such channel" in r.json()["detail"]
 
 
+@SQLITE_ONLY
 async def test_hold_hangup_go_to_the_seat_phone_and_channel(client_for, kernel, ami):
     li = client_for("li")
     await li.post("/api/seats/me/login", json={"console_id": A})
@@ -217,6 +232,7 @@ async def test_a_seat_sees_its_own_calls_with_talk_time_and_no_one_elses(client_
     assert (await client_for("pboss").get("/api/seats/1001/calls")).status_code == 404
 
 
+@SQLITE_ONLY
 async def test_the_callers_number_is_masked_for_the_seat_and_whole_for_its_supervisor(client_for, kernel):
     li = client_for("li")
     await li.post("/api/seats/me/login", json={"console_id": A})
@@ -228,6 +244,7 @@ async def test_the_callers_number_is_masked_for_the_seat_and_whole_for_its_super
     assert seen["call"]["caller_number"] == "138****8000"
 
 
+@SQLITE_ONLY
 async def test_the_seat_websocket_sends_state_with_the_number_masked(seat_app, kernel, users):
     import websockets
 

@@ -144,6 +144,21 @@ async def test_member_status_sets_the_phone_registration(seat_app, ami, users, k
     await wait_for(lambda: _device(kernel, "1001", "registered"))
 
 
+async def test_an_idle_phone_ends_a_ring_or_a_call_the_engine_did_not_end(seat_app, ami, users, kernel):
+    _, comp = seat_app
+    await comp.service.login("1001", users["li"], CID)
+    await comp.service.command("1001", Ready(), console_id=CID)
+    kernel.bus.publish("call.ringing", {"linkedid": "L3", "seat_extension": "1001"})
+    await wait_for(lambda: _status(kernel, "1001", "ringing"))
+    kernel.bus.publish("member.status", {"extension": "1001", "status": 1, "in_call": False})  # ring timed out
+    await wait_for(lambda: _status(kernel, "1001", "available"))
+    kernel.bus.publish("call.connected", {"linkedid": "L4", "seat_extension": "1001", "seat_channel": "PJSIP/seat1001-4"})
+    await wait_for(lambda: _status(kernel, "1001", "on_call"))
+    kernel.bus.publish("member.status", {"extension": "1001", "status": 2, "in_call": True})
+    kernel.bus.publish("member.status", {"extension": "1001", "status": 1, "in_call": False})  # leg gone (transfer)
+    await wait_for(lambda: _status(kernel, "1001", "wrap_up"))
+
+
 async def test_logout_removes_from_every_queue_and_tolerates_not_there(seat_app, ami, users, kernel):
     _, comp = seat_app
     await comp.service.login("1001", users["li"], CID)
