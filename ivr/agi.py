@@ -65,6 +65,7 @@ class AgiReply:
 
     @property
     def ok(self) -> bool:
+        """A 200 reply."""
         return self.code == 200
 
     @property
@@ -132,6 +133,7 @@ class AgiRequest(Request):
 
     @property
     def script(self) -> str:
+        """The FastAGI script name without `?args`."""
         return self.headers.get("agi_network_script", "").split("?", 1)[0]
 
     async def send_command(self, command: str, timeout: float | None = None) -> AgiReply:  # type: ignore[override]

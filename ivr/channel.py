@@ -34,6 +34,7 @@ def sound_name(name: str) -> str:
 
 
 def var_name(name: str) -> str:
+    """A channel variable (or function) name safe on an AGI line."""
     if not _VAR.match(name):
         raise AgiValueError(f"unsafe channel variable name refused: {name!r}")
     return name
@@ -64,9 +65,11 @@ class AgiChannel:
                     self.name, after, reply.result)
 
     def prompt(self, prompt_id: str) -> str:
+        """The sound file Asterisk plays for a prompt id (hotline/<id>)."""
         return sound_name(f"{self.sounds}/{prompt_id}")
 
     async def answer(self) -> None:
+        """ANSWER the channel."""
         await self._send("ANSWER", QUICK)
 
     async def stream(self, prompt_id: str, escape: str = KEYS) -> str | None:
@@ -76,6 +79,7 @@ class AgiChannel:
         return await self._key_from(reply, f"STREAM FILE {prompt_id}")
 
     async def say_digits(self, digits: str) -> str | None:
+        """Read a number back; the key that interrupted it, or None."""
         if not digits.isdigit():
             raise AgiValueError(f"SAY DIGITS takes digits only: {digits!r}")
         reply = await self._send(f'SAY DIGITS {digits} ""')
@@ -129,11 +133,14 @@ class AgiChannel:
         return Recorded(ended, reply.endpos or 0)
 
     async def set_var(self, name: str, value: str) -> None:
+        """SET VARIABLE, name and value checked and quoted."""
         await self._send(f"SET VARIABLE {var_name(name)} {quote(str(value))}", QUICK)
 
     async def get_var(self, name: str) -> str | None:
+        """GET VARIABLE; None when unset."""
         reply = await self._send(f"GET VARIABLE {quote(var_name(name))}", QUICK)
         return reply.data if reply.ok and reply.result == "1" else None
 
     async def verbose(self, message: str, level: int = 1) -> None:
+        """A line in the Asterisk verbose log."""
         await self._send(f'VERBOSE {quote(message) if message.strip() else chr(34) * 2} {int(level)}', QUICK)

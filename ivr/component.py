@@ -26,9 +26,11 @@ class IvrComponent:
         self.address: tuple[str, int] | None = None
 
     def routers(self) -> list[Any]:
+        """No web routes: the IVR speaks FastAGI only."""
         return []
 
     async def start(self, kernel: Any, roles: set[str]) -> None:
+        """With role `engine`: check the flow, listen for FastAGI, publish `services["ivr"]`."""
         if "engine" not in roles:
             return
         flow = load_flow(default_flow_path(), kernel.directory)
@@ -40,9 +42,11 @@ class IvrComponent:
         kernel.services["ivr"] = self
 
     async def ready(self) -> str:
+        """"ok" while the FastAGI server listens (or when this process does not run it)."""
         return "ok" if self.server is None or self.server.server is not None else "FastAGI server not listening"
 
     async def stop(self) -> None:
+        """Stop listening and end running sessions."""
         if self.server is not None:
             await self.server.stop()
             self.server = None

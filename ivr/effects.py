@@ -95,17 +95,23 @@ TERMINAL_EFFECTS = (Place, RegisterCallback, TakeMessage, Scored, End)
 # ---- outcomes (what the runner saw) ------------------------------------------------------
 @dataclass(frozen=True)
 class Heard:
+    """Outcome of Play/SayDigits: the key that interrupted it, if any."""
+
     digit: str | None = None
 
 
 @dataclass(frozen=True)
 class Input:
+    """Outcome of Ask: the keys read and whether input ended by timeout."""
+
     digits: str
     timed_out: bool = False
 
 
 @dataclass(frozen=True)
 class Values:
+    """Outcome of ReadVars: channel variable values."""
+
     values: dict[str, str]
 
 

@@ -46,6 +46,7 @@ def call_info(headers: dict[str, str]) -> CallInfo:
 
 
 def caller_facts(info: CallInfo) -> dict[str, Any]:
+    """`caller.*` facts: number, name, DID, mobile, callback_ok, anonymous."""
     number = info.caller_number
     return {"number": number, "name": info.caller_name, "did": info.did, "anonymous": not number,
             "mobile": bool(re.fullmatch(r"1[3-9]\d{9}", number)),
@@ -53,6 +54,7 @@ def caller_facts(info: CallInfo) -> dict[str, Any]:
 
 
 def hours_facts(directory: Directory, now: datetime) -> dict[str, Any]:
+    """`hours.*` facts from the directory calendar (holidays, 调休)."""
     local = now.astimezone(ZoneInfo(directory.hours.timezone))
     return {"open": directory.is_open(now), "working_day": directory.is_working_day(local.date()),
             "hour": local.hour, "weekday": local.isoweekday()}

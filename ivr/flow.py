@@ -84,6 +84,7 @@ def load_flow(path: Path | str, directory: Directory | None = None) -> Flow:
 
 
 def default_flow_path() -> Path:
+    """The built-in 12348 flow."""
     return Path(__file__).resolve().parent / "flows" / "default.yaml"
 
 

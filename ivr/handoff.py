@@ -53,7 +53,9 @@ class Placement:
 class Placer(Protocol):
     """Anything that places a call: the routing service adapter or the directory fallback."""
 
-    async def place(self, ask: RouteAsk) -> Placement: ...
+    async def place(self, ask: RouteAsk) -> Placement:
+        """Where the call goes."""
+        ...
 
 
 class DirectoryPlacer:

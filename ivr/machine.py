@@ -42,6 +42,7 @@ def start(flow: F.Flow, script: str) -> Cursor | None:
 
 
 def goto(cur: Cursor, node: str) -> Cursor:
+    """The cursor entering `node` (tries reset, one more step)."""
     return replace(cur, node=node, phase="enter", tries=0, candidate="", error_prompt=None, steps=cur.steps + 1)
 
 
@@ -79,6 +80,7 @@ def holds(test: F.Test, facts: dict[str, Any]) -> bool:
 
 
 def with_session(facts: dict[str, Any], cur: Cursor) -> dict[str, Any]:
+    """Session facts plus this call's flow and channel variables."""
     return {**facts, "vars": cur.vars, "channel": {**facts.get("channel", {}), **cur.channel}}
 
 

@@ -48,6 +48,7 @@ class BuildResult:
 
 
 def sha256(path: Path) -> str:
+    """Hex sha256 of a file."""
     h = hashlib.sha256()
     with path.open("rb") as f:
         for block in iter(lambda: f.read(65536), b""):
@@ -56,6 +57,7 @@ def sha256(path: Path) -> str:
 
 
 def text_hash(text: str, voice: str) -> str:
+    """Short hash of what a placeholder was rendered from."""
     return hashlib.sha256(f"{voice}\0{text}".encode()).hexdigest()[:16]
 
 
@@ -79,6 +81,7 @@ def plan(prompt: str, text: str, voice: str, wav: Path, entry: dict | None) -> t
 
 
 def tools_missing() -> list[str]:
+    """espeak-ng / sox when not installed."""
     return [t for t in ("espeak-ng", "sox") if shutil.which(t) is None]
 
 
@@ -98,6 +101,7 @@ def render(text: str, voice: str, wav: Path, sln: Path) -> None:
 
 
 def load_manifest(folder: Path) -> dict:
+    """The manifest of a prompts folder ({} when absent or unreadable)."""
     try:
         return json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):

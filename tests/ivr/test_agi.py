@@ -181,3 +181,31 @@ def test_get_variable_value_with_parentheses_and_spaces_is_kept_whole():
 async def test_trying_lines_are_skipped():
     req, _ = request_over([b"100 result=0 Trying...\n", b"200 result=0\n"])
     assert (await req.send_command("EXEC Wait 1")).result == "0"
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@given(st.text(max_size=200))
+def test_parse_reply_never_raises(line):
+    reply = parse_reply(line)
+    assert isinstance(reply, AgiReply)
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs")), max_size=60))
+def test_quoted_values_read_back_unchanged_by_an_agi_argument_parser(value):
+    import shlex
+
+    assert shlex.split(f"SET VARIABLE X {quote(value)}")[3:] == ([value] if value else [""])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.binary(max_size=80), max_size=6))
+async def test_any_bytes_from_asterisk_give_a_reply_or_a_clean_close(chunks):
+    req, _ = request_over([c for c in chunks], timeout=0.5)
+    try:
+        reply = await req.send_command("GET DATA hotline/main-menu 5000 1")
+    except (AgiClosed, AgiTimeout):
+        return
+    assert isinstance(reply, AgiReply)
