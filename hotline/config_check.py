@@ -92,6 +92,11 @@ def cross_check(directory: Directory, files: dict[str, str], prompt_exists: Call
     for phone in directory.supervisor_phones:
         if f"sup{phone.extension}" not in defined:
             out.append(Finding("error", "pjsip.conf", f"supervisor phone {phone.extension} has no endpoint"))
+    carrier = directory.trunks.carrier.name
+    aor = next((b for n, _, b in parse_sections(files.get("pjsip.conf", "")) if n == carrier and b.get("type") == ["aor"]), None)
+    if aor is not None and not aor.get("contact"):
+        out.append(Finding("warning", "pjsip.conf", f"trunk {carrier} has no contact: 回访 callbacks cannot be "
+                                                    "dialled (set HOTLINE_ASTERISK_CARRIER_CONTACT)"))
     dialplan = files.get("extensions.conf", "")
     scripts = set(agi_scripts)
     for m in _AGI.finditer(dialplan):

@@ -167,3 +167,11 @@ def test_rendered_dialplan_filters_only_let_identifiers_through(tmp_path, served
     ext = _files(tmp_path, served, options)["extensions.conf"]
     assert ext.count("FILTER(") >= 8
     assert filter_problems(ext) == []
+
+
+def test_carrier_without_a_contact_is_a_warning(tmp_path, served, options, prompts_dir):
+    files = _files(tmp_path, served, options)
+    files["pjsip.conf"] = files["pjsip.conf"].replace("contact=sip:127.0.0.1\n", "")
+    found = cross_check(served, files, prompt_finder(prompts_dir))
+    assert [(f.level, f.where) for f in found] == [("warning", "pjsip.conf")]
+    assert "回访 callbacks cannot be dialled" in found[0].what
