@@ -6,6 +6,7 @@ before sending, so a dispatcher that dies mid-batch leaves them to be sent again
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import random
@@ -17,6 +18,7 @@ from typing import Any
 
 import httpx
 from sqlalchemy import select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hotline.bus import EventBus
@@ -63,6 +65,7 @@ class DispatchPolicy:
     backoff_cap: float = 300.0
     max_attempts: int = 15
     idle_poll: float = 0.5
+    round_timeout: float = 60.0
 
 
 @dataclass
@@ -98,7 +101,8 @@ class OutboxDispatcher:
         stop = stop or asyncio.Event()
         while not stop.is_set():
             try:
-                sent = await self.run_once()
+                # A round stuck on a connection the database dropped is abandoned; its leases expire.
+                sent = await asyncio.wait_for(self.run_once(), self.policy.round_timeout)
             except Exception:  # noqa: BLE001 - a database hiccup must not end delivery
                 log.exception("outbox dispatch round failed")
                 sent = 0
@@ -118,9 +122,22 @@ class OutboxDispatcher:
         await self._record([(rows, *outcome) for (_, rows), outcome in zip(claimed, outcomes)])
         return sum(len(rows) for _, rows in claimed)
 
+    @contextlib.asynccontextmanager
+    async def _session(self):
+        """A session whose connection is thrown away after a database error: a connection the
+        server killed mid-operation can come back from the pool unusable, and every later round
+        would fail on it."""
+        async with self.sessions() as s:
+            try:
+                yield s
+            except DBAPIError:
+                with contextlib.suppress(Exception):
+                    await s.invalidate()
+                raise
+
     async def _claim(self) -> list[tuple[str, list[OutboxMessage]]]:
         now = self.clock()
-        async with self.sessions() as s:
+        async with self._session() as s:
             found = (await s.execute(
                 select(OutboxMessage.id, OutboxMessage.destination, OutboxMessage.ticket_id, OutboxMessage.state,
                        OutboxMessage.next_attempt_at, OutboxMessage.lease_until)
@@ -175,7 +192,7 @@ class OutboxDispatcher:
         """Store every batch's outcome in one transaction."""
         now = self.clock()
         dead: list[OutboxMessage] = []
-        async with self.sessions() as s:
+        async with self._session() as s:
             ids = [r.id for rows, _, _ in results for r in rows]
             current = {row.id: row for row in (await s.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids))))}
             for r, verdict, error in ((r, v[r.idempotency_key], e) for rows, v, e in results for r in rows):
