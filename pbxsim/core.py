@@ -59,6 +59,9 @@ class Simulator:
         self.boot_time = int(sched.now) - 1
         self.channels: dict[str, Channel] = {}
         self.by_endpoint: dict[str, dict[str, Channel]] = {}  # endpoint → its live channels
+        # per-endpoint channel-state counts and held legs: device state in O(1) on busy trunks
+        self._ep_states: dict[str, dict[int, int]] = {}
+        self._ep_held: dict[str, set[str]] = {}
         self.endpoints: dict[str, Endpoint] = {e.name: e for e in config.endpoints}
         self.devstate: dict[str, str] = {}
         self.listeners: list[Listener] = []
@@ -112,15 +115,13 @@ class Simulator:
         """Aggregate device state of `PJSIP/<endpoint>` from its channels (chan_pjsip devicestate)."""
         name = device.split("/", 1)[1] if "/" in device else device
         ep = self.endpoints.get(name)
-        chans = self.by_endpoint.get(name)
-        if chans:
-            up = ringing = False
-            for c in chans.values():  # one pass: trunks carry thousands of channels under load
-                if "__HOLD" in c.variables:
-                    return "ONHOLD"
-                up = up or c.state == UP
-                ringing = ringing or c.state == RINGING
-            return "INUSE" if up or not ringing else "RINGING"
+        counts = self._ep_states.get(name)
+        if counts and sum(counts.values()):
+            if self._ep_held.get(name):
+                return "ONHOLD"
+            if counts.get(UP) or not counts.get(RINGING):
+                return "INUSE"
+            return "RINGING"
         if ep is None or not ep.registered:
             return "UNAVAILABLE"
         return "NOT_INUSE"
@@ -155,12 +156,28 @@ class Simulator:
             chan.party = ep.behaviour  # the seat phone's script speaks on this leg
         self.channels[chan.name] = chan
         self.by_endpoint.setdefault(endpoint, {})[chan.name] = chan
+        self._count(chan, +1)
         self.emit(ev.channel_event("Newchannel", chan))
         return chan
 
+    def _count(self, chan: Channel, delta: int) -> None:
+        counts = self._ep_states.setdefault(chan.endpoint, {})
+        counts[chan.state] = counts.get(chan.state, 0) + delta
+
+    def set_hold(self, chan: Channel, held: bool) -> None:
+        """Mark a leg as held (music on hold) for its endpoint's device state."""
+        held_set = self._ep_held.setdefault(chan.endpoint, set())
+        (held_set.add if held else held_set.discard)(chan.name)
+
+    def is_held(self, chan: Channel) -> bool:
+        """Whether the leg is on hold."""
+        return chan.name in self._ep_held.get(chan.endpoint, ())
+
     def set_state(self, chan: Channel, state: int) -> None:
         """Change a channel's state and emit Newstate."""
+        self._count(chan, -1)
         chan.state = state
+        self._count(chan, +1)
         self.emit(ev.channel_event("Newstate", chan))
 
     def set_connected(self, chan: Channel, num: str, name: str) -> None:
@@ -189,6 +206,8 @@ class Simulator:
         self.emit(ev.hangup(chan, cause, tech_cause))
         self.channels.pop(chan.name, None)
         self.by_endpoint.get(chan.endpoint, {}).pop(chan.name, None)
+        self._count(chan, -1)
+        self._ep_held.get(chan.endpoint, set()).discard(chan.name)
         for fn in chan.on_hangup:
             fn(chan)
         rec = self.recorders.pop(chan.name, None)

@@ -17,7 +17,7 @@ def hold(sim: "Simulator", chan: Channel, musicclass: str = "default") -> None:
     peer = sim.peer(chan)
     sim.emit(ev.channel_event("Hold", chan, ("MusicClass", musicclass)))
     if peer is not None:
-        peer.variables["__HOLD"] = "1"
+        sim.set_hold(peer, True)
         sim.emit(ev.channel_event("MusicOnHoldStart", peer, ("Class", musicclass)))
         sim.refresh_endpoint(peer.endpoint)
 
@@ -26,7 +26,8 @@ def unhold(sim: "Simulator", chan: Channel) -> None:
     """Unhold + MusicOnHoldStop on the peer."""
     peer = sim.peer(chan)
     sim.emit(ev.channel_event("Unhold", chan))
-    if peer is not None and peer.variables.pop("__HOLD", None):
+    if peer is not None and sim.is_held(peer):
+        sim.set_hold(peer, False)
         sim.refresh_endpoint(peer.endpoint)
         sim.emit(ev.channel_event("MusicOnHoldStop", peer))
 
@@ -37,7 +38,7 @@ def blind_transfer(sim: "Simulator", chan: Channel, context: str, exten: str) ->
     br = chan.bridge
     if peer is None or br is None:
         return
-    if "__HOLD" in peer.variables:
+    if sim.is_held(peer):
         unhold(sim, chan)
     sim.emit(ev.event("BlindTransfer", [("Result", "Success"), *ev.chan_block(chan.snapshot(), "Transferer"),
                                         *ev.chan_block(peer.snapshot(), "Transferee"),
