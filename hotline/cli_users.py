@@ -94,19 +94,55 @@ def list_() -> None:
 @app.command("deactivate")
 def deactivate(username: str = typer.Argument(..., help="Login name")) -> None:
     """Deactivate an account (its logins and tokens stop working at once)."""
-    from sqlalchemy import select
-
-    from hotline.models import User
     from hotline.users import update_user
 
     async def _go(session, directory):
-        uid = await session.scalar(select(User.id).where(User.username == username))
-        if uid is None:
-            raise UserError("username", f"用户 {username!r} 不存在")
-        return await update_user(session, directory, _actor(), uid, {"active": False})
+        return await update_user(session, directory, _actor(), await _user_id(session, username), {"active": False})
 
     _run(_go)
     typer.echo(f"已停用用户 {username}")
+
+
+async def _user_id(session, username: str) -> int:
+    from sqlalchemy import select
+
+    from hotline.models import User
+
+    uid = await session.scalar(select(User.id).where(User.username == username))
+    if uid is None:
+        raise UserError("username", f"用户 {username!r} 不存在")
+    return uid
+
+
+@app.command("passwd")
+def passwd(
+    username: str = typer.Argument(..., help="Login name"),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from standard input"),
+) -> None:
+    """Set a new password (e.g. the only administrator forgot theirs)."""
+    from hotline.users import check_password, update_user
+
+    try:
+        password = check_password(_read_password(password_stdin))
+    except UserError as exc:
+        typer.echo(f"错误 (error): {exc.field}: {exc.message}", err=True)
+        raise typer.Exit(1) from exc
+
+    async def _go(session, directory):
+        return await update_user(session, directory, _actor(), await _user_id(session, username),
+                                 {"password": password})
+
+    _run(_go)
+    typer.echo(f"已更新用户 {username} 的密码")
+
+
+@app.command("unlock")
+def unlock(username: str = typer.Argument(..., help="Login name")) -> None:
+    """Lift a login lock-out at once (clears the failed attempts of USERNAME from every address)."""
+    from hotline.users import unlock_user
+
+    cleared = _run(lambda s, d: unlock_user(s, _actor(), username))
+    typer.echo(f"已解除 {username} 的登录锁定 (cleared {cleared} failed attempts)")
 
 
 @app.command("key")

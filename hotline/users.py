@@ -134,6 +134,19 @@ async def update_user(
     return user
 
 
+async def unlock_user(session: AsyncSession, actor: Actor, username: str) -> int:
+    """Forget the failed logins of `username` from every address (lifts a lock-out); audited."""
+    from sqlalchemy import delete
+
+    from hotline.models import LoginAttempt
+
+    result = await session.execute(delete(LoginAttempt).where(LoginAttempt.username == username))
+    audit(session, actor=actor.name, role=actor.role, action="user.unlock", target_type="user",
+          target_id=username, address=actor.address, detail={"cleared_attempts": result.rowcount})
+    await session.commit()
+    return result.rowcount
+
+
 async def list_users(session: AsyncSession) -> list[User]:
     """Every account, ordered by username."""
     return list(await session.scalars(select(User).order_by(User.username)))

@@ -154,3 +154,30 @@ def test_console_banner_says_where_to_open_the_consoles():
 def test_settings_reference_in_the_docs_matches_the_settings_model():
     doc = (ROOT / "docs" / "hotline.md").read_text(encoding="utf-8")
     assert settings_markdown() in doc, "regenerate with `hotline12348 settings doc` into docs/hotline.md"
+
+
+def test_users_passwd_and_unlock_let_a_locked_out_admin_back_in(cli_env):
+    from hotline.db import utcnow
+    from hotline.models import LoginAttempt
+
+    invoke("users", "add", "boss", "--role", "admin", "--password-stdin", stdin="Hotline-12348\n")
+
+    async def lock():
+        engine = make_engine(cli_env)
+        async with make_sessionmaker(engine)() as s:
+            s.add_all([LoginAttempt(at=utcnow(), username="boss", address="10.0.0.1") for _ in range(9)])
+            await s.commit()
+        await engine.dispose()
+
+    asyncio.run(lock())
+    assert invoke("users", "passwd", "boss", "--password-stdin", stdin="New-pass-12348\n").exit_code == 0
+    unlocked = invoke("users", "unlock", "boss")
+    assert unlocked.exit_code == 0 and "cleared 9" in unlocked.output
+    assert _query(cli_env, select(LoginAttempt)) == []
+    [user] = _query(cli_env, select(User))
+    from hotline.auth import verify_password
+
+    assert verify_password(user.password_hash, "New-pass-12348")
+    actions = [a.action for a in _query(cli_env, select(AuditLog).order_by(AuditLog.id))]
+    assert actions == ["user.create", "user.update", "user.unlock"]
+    assert invoke("users", "passwd", "ghost", "--password-stdin", stdin="New-pass-12348\n").exit_code == 1
