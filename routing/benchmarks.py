@@ -139,14 +139,15 @@ def _interleaved(fns: list, rounds: int) -> list[tuple[float, int]]:
     return best
 
 
-def bench_ami_ingest(quick: bool = False, seed: int = 12348) -> dict:
+def bench_ami_ingest(quick: bool = False, seed: int = 12348, repeat: int | None = None,
+                     rounds: int | None = None) -> dict:
     """Full pipeline events/s vs the minimal parser (target ≥ 0.65×) and panoramisk's dispatch."""
     from hotline.directory import load_directory
     from hotline.settings import Settings
 
     directory = load_directory(Settings(_env_file=None).directory_file)
-    reads = chunks(recorded_stream(20 if quick else 200), seed)
-    rounds = 5 if quick else 7
+    reads = chunks(recorded_stream(repeat or (20 if quick else 200)), seed)
+    rounds = rounds or (5 if quick else 7)
 
     async def _noop():
         return None
