@@ -81,7 +81,8 @@ def ivr_scripts() -> tuple[str, ...]:
 
 
 @app.command("check")
-def check_cmd(config_dir: Path | None = typer.Argument(None, help="Rendered directory (default: render into a temporary one)")) -> None:
+def check_cmd(config_dir: Path | None = typer.Argument(
+        None, help="Rendered directory (default: render into a temporary one)")) -> None:
     """asterisklint + cross-checks: queues exist and are served, seats have endpoints, AGI routes and prompts exist."""
     settings = get_settings()
     directory, cfg = _load(settings)

@@ -93,7 +93,8 @@ def cross_check(directory: Directory, files: dict[str, str], prompt_exists: Call
         if f"sup{phone.extension}" not in defined:
             out.append(Finding("error", "pjsip.conf", f"supervisor phone {phone.extension} has no endpoint"))
     carrier = directory.trunks.carrier.name
-    aor = next((b for n, _, b in parse_sections(files.get("pjsip.conf", "")) if n == carrier and b.get("type") == ["aor"]), None)
+    aors = [b for n, _, b in parse_sections(files.get("pjsip.conf", "")) if n == carrier and b.get("type") == ["aor"]]
+    aor = aors[0] if aors else None
     if aor is not None and not aor.get("contact"):
         out.append(Finding("warning", "pjsip.conf", f"trunk {carrier} has no contact: 回访 callbacks cannot be "
                                                     "dialled (set HOTLINE_ASTERISK_CARRIER_CONTACT)"))

@@ -14,7 +14,8 @@ from integrations.sip.probe import ProbeRules, probe_loop, probe_once, target_fr
 
 
 def probe(
-    target: str = typer.Option("127.0.0.1:5060", envvar="HOTLINE_PROBE_TARGET", help="SIP host[:port] of Asterisk (carrier side)"),
+    target: str = typer.Option("127.0.0.1:5060", envvar="HOTLINE_PROBE_TARGET",
+                               help="SIP host[:port] of Asterisk (carrier side)"),
     number: str = typer.Option("12348", help="Number to dial"),
     digits: str = typer.Option("", help="DTMF digits to press after the greeting starts (RFC 4733)"),
     listen: float = typer.Option(8.0, help="Seconds to listen after answer"),
