@@ -8,7 +8,7 @@ import typer
 from hotline.directory import DirectoryError, load_directory
 from hotline.settings import get_settings
 from ivr.flow import FlowError, default_flow_path, load_flow
-from ivr.prompts import VOICES, build_prompts, load_catalogue
+from ivr.prompts import VOICES, build_prompts, expand_texts, load_catalogue
 from ivr.validate import check_flow
 
 name = "ivr"
@@ -45,8 +45,8 @@ def check(file: Path = typer.Argument(None, help="Flow YAML (default: the built-
 @app.command()
 def show(file: Path = typer.Argument(None, help="Flow YAML (default: the built-in 12348 flow)")) -> None:
     """Print each script's path through the flow as an indented tree."""
-    flow, _ = _load(file)
-    prompts = load_catalogue()
+    flow, directory = _load(file)
+    prompts = expand_texts(load_catalogue(), directory)
     for script, entry in flow.entries.items():
         typer.echo(f"[{script}]")
         _tree(flow, prompts, "start", entry, "  ", set())
@@ -74,8 +74,9 @@ def prompts_build(voice: str = typer.Option("cmn", help=f"espeak-ng voice: {', '
     """Render placeholder prompts (espeak-ng Mandarin + sox, 8 kHz 16-bit mono WAV and .sln) into prompts_dir/hotline/."""
     settings = get_settings()
     try:
-        results = build_prompts(load_catalogue(), settings.prompts_dir, voice=voice, force=force)
-    except (RuntimeError, ValueError) as exc:
+        texts = expand_texts(load_catalogue(), load_directory(settings.directory_file))
+        results = build_prompts(texts, settings.prompts_dir, voice=voice, force=force)
+    except (RuntimeError, ValueError, DirectoryError) as exc:
         typer.echo(f"错误 (error): {exc}", err=True)
         raise typer.Exit(2) from exc
     for r in results:

@@ -6,16 +6,39 @@ import json
 import logging
 import shutil
 import subprocess
+import re
 import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from ivr.flow import PROMPT_ID
 
 CATALOGUE = Path(__file__).resolve().parent / "prompts.yaml"
+PLACEHOLDER = re.compile(r"\{(skills|categories:[a-z][a-z0-9_.-]*)\}")
+
+
+def spoken_menu(directory: Any, placeholder: str) -> str:
+    """Menu text from the directory: `skills` → 法律咨询请按1；…, `categories:<skill>` → 婚姻家庭请按1；…"""
+    if placeholder == "skills":
+        items = [(s.name, s.ivr_digit) for s in directory.skills]
+    elif placeholder.startswith("categories:") and directory.skill(placeholder.split(":", 1)[1]) is not None:
+        items = [(c.name, c.ivr_digit) for c in directory.skill(placeholder.split(":", 1)[1]).categories if c.ivr_digit]
+    else:
+        raise ValueError(f"unknown prompt placeholder {{{placeholder}}}")
+    return "".join(f"{name}请按{digit}；" for name, digit in sorted(items, key=lambda i: i[1]))
+
+
+def expand_texts(catalogue: dict[str, str], directory: Any) -> dict[str, str]:
+    """The catalogue with `{skills}` / `{categories:<skill>}` filled from the directory."""
+    return {pid: PLACEHOLDER.sub(lambda m: spoken_menu(directory, m[1]), text) for pid, text in catalogue.items()}
+
+
+def placeholders(text: str) -> list[str]:
+    return PLACEHOLDER.findall(text)
 
 
 def load_catalogue(path: Path | str = CATALOGUE) -> dict[str, str]:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from hotline.directory import Directory
 from ivr.flow import SCRIPTS, TERMINAL, Callback, Condition, Flow, Goto, Menu, ReadChannel, Route, SetVars, Voicemail
+from ivr.prompts import expand_texts, placeholders
 
 # Nodes that never wait for the caller: a cycle made only of these spins without input.
 SILENT = (Condition, SetVars, Goto, ReadChannel)
@@ -32,7 +33,7 @@ def check_flow(flow: Flow, prompts: dict[str, str], directory: Directory | None 
     if not any(p.severity == "error" for p in problems):
         problems += _reachability(flow) + _exits(flow) + _silent_loops(flow)
     if directory is not None:
-        problems += _directory(flow, directory)
+        problems += _directory(flow, directory, prompts)
     return sorted(problems, key=lambda p: p.severity != "error")
 
 
@@ -146,8 +147,8 @@ def _silent_loops(flow: Flow) -> list[Problem]:
     return out
 
 
-def _directory(flow: Flow, directory: Directory) -> list[Problem]:
-    out = []
+def _directory(flow: Flow, directory: Directory, prompts: dict[str, str]) -> list[Problem]:
+    out = _spoken_menus(flow, prompts, directory)
     for nid, node in flow.nodes.items():
         out += _route_skill(nid, node, directory)
         if isinstance(node, Menu) and node.catalogue is not None:
@@ -155,6 +156,23 @@ def _directory(flow: Flow, directory: Directory) -> list[Problem]:
                 out.append(Problem("error", nid, f"catalogue skill {node.catalogue.categories_of!r} is not in the directory"))
             if node.catalogue.skills:
                 out += _skill_menu(flow, nid, node, directory)
+    return out
+
+
+def _spoken_menus(flow: Flow, prompts: dict[str, str], directory: Directory) -> list[Problem]:
+    """A catalogue menu's prompt must be filled from the directory, or its spoken digits may drift."""
+    out = []
+    for nid, node in flow.nodes.items():
+        if not isinstance(node, Menu) or node.catalogue is None or node.prompt not in prompts:
+            continue
+        want = "skills" if node.catalogue.skills else f"categories:{node.catalogue.categories_of}"
+        if want not in placeholders(prompts[node.prompt]):
+            out.append(Problem("error", nid, f"prompt {node.prompt!r} does not contain {{{want}}}: its spoken digits may drift from the directory"))
+    for pid, text in prompts.items():
+        try:
+            expand_texts({pid: text}, directory)
+        except ValueError as exc:
+            out.append(Problem("error", None, f"prompt {pid!r}: {exc}"))
     return out
 
 

@@ -82,3 +82,14 @@ def test_plan_is_a_pure_decision(tmp_path):
 def test_unknown_voice_is_refused(tmp_path):
     with pytest.raises(ValueError, match="voice must be one of"):
         build_prompts(SMALL, tmp_path, voice="en")
+
+
+def test_spoken_menus_follow_the_directory_digits(directory):
+    from ivr.prompts import expand_texts
+
+    texts = expand_texts(load_catalogue(), directory)
+    assert texts["main-menu"].startswith("法律咨询请按1；法律援助请按2；人民调解请按3；")
+    assert "劳动争议请按2；" in texts["consult-menu"] and "{" not in "".join(texts.values())
+    moved = directory.model_copy(update={"skills": [
+        s.model_copy(update={"ivr_digit": {"1": "2", "2": "1"}.get(s.ivr_digit, s.ivr_digit)}) for s in directory.skills]})
+    assert expand_texts(load_catalogue(), moved)["main-menu"].startswith("法律援助请按1；法律咨询请按2；")

@@ -136,3 +136,16 @@ def test_malformed_node_fails_to_load_naming_the_node(node, message):
     with pytest.raises(FlowError) as exc:
         parse_flow(with_nodes(broken=node))
     assert "node 'broken'" in str(exc.value) and message in str(exc.value)
+
+
+def test_catalogue_menu_with_a_hand_written_prompt_is_refused(default_flow, directory):
+    prompts = {**load_catalogue(), "consult-menu": "婚姻家庭请按1；劳动争议请按2。"}
+    out = [str(p) for p in check_flow(default_flow, prompts, directory)]
+    assert out == ["error: node 'consult_menu': prompt 'consult-menu' does not contain {categories:consult}: "
+                   "its spoken digits may drift from the directory"]
+
+
+def test_unknown_prompt_placeholder_is_refused(default_flow, directory):
+    prompts = {**load_catalogue(), "goodbye": "{categories:divorce}再见。"}
+    assert "error: prompt 'goodbye': unknown prompt placeholder {categories:divorce}" in [
+        str(p) for p in check_flow(default_flow, prompts, directory)]
