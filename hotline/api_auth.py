@@ -6,16 +6,19 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import delete
 
 from hotline.audit import audit
-from hotline.auth import COOKIE, ROLE_LABELS, Principal, Role, decode_token, issue_token, oauth2, require_roles
+from hotline.auth import (
+    COOKIE, PEOPLE, ROLE_LABELS, Principal, Role, decode_token, issue_token, oauth2, require_roles, verify_password,
+)
 from hotline.db import utcnow
 from hotline.deps import KernelDep, SessionDep
 from hotline.login import login
 from hotline.metrics import LOGINS
-from hotline.models import RevokedToken
+from hotline.models import RevokedToken, User
+from hotline.users import Actor, UserError, update_user
 
 router = APIRouter(prefix="/api", tags=["auth"])
 
@@ -95,6 +98,33 @@ async def logout(
         audit(session, actor=p.username, role=p.role, action="auth.logout", target_type="user",
               target_id=p.user_id or "", address=client_address(request))
     await session.commit()
+    return {"status": "ok"}
+
+
+class PasswordChange(BaseModel):
+    """A person's own password change."""
+
+    current_password: str = Field(max_length=256)
+    new_password: str = Field(max_length=256)
+
+
+@router.post("/me/password")
+async def change_own_password(
+    body: PasswordChange, request: Request, kernel: KernelDep, session: SessionDep,
+    principal: Annotated[Principal, Depends(require_roles(*PEOPLE))],
+) -> dict[str, str]:
+    """Change one's own password (the current one is asked again)."""
+    user = await session.get(User, principal.user_id)
+    if user is None or not verify_password(user.password_hash, body.current_password):
+        audit(session, actor=principal.username, role=principal.role, action="user.password", outcome="denied",
+              target_type="user", target_id=principal.user_id or "", address=client_address(request))
+        await session.commit()
+        raise HTTPException(400, {"field": "current_password", "message": "当前密码不正确"})
+    try:
+        await update_user(session, kernel.directory, Actor(principal.username, principal.role, client_address(request)),
+                          user.id, {"password": body.new_password})
+    except UserError as exc:
+        raise HTTPException(exc.status, {"field": "new_password", "message": exc.message}) from exc
     return {"status": "ok"}
 
 

@@ -155,3 +155,22 @@ async def test_api_key_authenticates_an_integration_and_revoked_key_does_not(ker
     assert me.status_code == 200 and me.json()["role"] == "integration"
     await client.post(f"/api/keys/{created['id']}/revoke", headers=admin)
     assert (await client.get("/api/me", headers={"X-API-Key": created["key"]})).status_code == 401
+
+
+async def test_a_person_changes_their_own_password_only_with_the_current_one(kernel, client):
+    await add_user(kernel, "he", "seat")
+    headers = await bearer(client, "he")
+    wrong = await client.post("/api/me/password", headers=headers,
+                              json={"current_password": "not-it-at-all", "new_password": "Brand-new-12348"})
+    assert wrong.status_code == 400 and wrong.json()["detail"]["field"] == "current_password"
+    weak = await client.post("/api/me/password", headers=headers,
+                             json={"current_password": PASSWORD, "new_password": "short"})
+    assert weak.status_code == 422 and weak.json()["detail"]["field"] == "new_password"
+    ok = await client.post("/api/me/password", headers=headers,
+                           json={"current_password": PASSWORD, "new_password": "Brand-new-12348"})
+    assert ok.status_code == 200
+    assert (await login(client, "he")).status_code == 401
+    assert (await login(client, "he", "Brand-new-12348")).status_code == 200
+    outcomes = [(r.action, r.outcome) for r in await _audit(kernel, "user.password")]
+    assert outcomes == [("user.password", "denied")]
+    assert [r.detail["changes"] for r in await _audit(kernel, "user.update")] == [{"password": "changed"}]
