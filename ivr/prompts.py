@@ -97,7 +97,8 @@ def plan(prompt: str, text: str, voice: str, wav: Path, entry: dict | None) -> t
     if entry.get("source") != "espeak-ng":
         return "kept-recording", f"source {entry.get('source')!r}"
     if entry.get("sha256") != sha256(wav):
-        return "kept-recording", "file changed since it was rendered (a recording replaced it)"
+        stale = "; its text has changed since, re-record it" if entry.get("text") != text_hash(text, voice) else ""
+        return "kept-recording", "file changed since it was rendered (a recording replaced it)" + stale
     if entry.get("text") != text_hash(text, voice):
         return "render", "text changed"
     return "unchanged", ""

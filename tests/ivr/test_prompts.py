@@ -55,6 +55,7 @@ def test_a_human_recording_dropped_in_place_is_never_overwritten(tmp_path):
     wav.write_bytes(recorded)
     results = build_prompts({**SMALL, "welcome": "新的欢迎词。"}, tmp_path, force=True)
     assert results[0].action == "kept-recording" and "recording replaced it" in results[0].reason
+    assert "re-record it" in results[0].reason  # the text changed under the recording
     assert wav.read_bytes() == recorded
 
 
