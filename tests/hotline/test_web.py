@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Annotated
 
 import pytest
 from fastapi import APIRouter, Depends, Request
 
 from hotline.app import create_app
-from hotline.auth import Role, issue_token, require_page_roles
+from hotline.auth import Principal, Role, issue_token, require_page_roles
 from hotline.db import utcnow
 from hotline.web import component as web_component
 from hotline.web import environment, render, safe_next
@@ -83,7 +84,7 @@ async def test_landing_redirects_each_role_to_its_console_when_installed(kernel)
     router = APIRouter()
 
     @router.get("/seat")
-    async def seat_page(request: Request, p=Depends(require_page_roles(Role.SEAT))):
+    async def seat_page(request: Request, p: Annotated[Principal, Depends(require_page_roles(Role.SEAT))]):
         return render(request, "home.html", principal=p)
 
     class SeatPages:
