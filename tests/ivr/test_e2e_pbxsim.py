@@ -79,3 +79,27 @@ async def test_caller_hanging_up_during_the_greeting(ivr_server, directory, tmp_
     async with kernel.sessions() as s:
         rows = (await s.execute(select(IvrStep).order_by(IvrStep.id))).scalars().all()
     assert [(r.kind, r.node) for r in rows] == [("start", "greeting"), ("hangup", "greeting")]
+
+
+@pytest.mark.parametrize("key, score, unsatisfied", [("2", 2, True), ("5", 5, False)])
+async def test_survey_context_stores_the_score(ivr_server, directory, tmp_path, kernel, key, score, unsatisfied):
+    from pbxsim import calls
+    from pbxsim.dialplan import run_pbx
+    from pbxsim.model import UP
+
+    from ivr.models import SurveyResult
+
+    sub = kernel.bus.subscribe("call.survey")
+    host, port = await ivr_server()
+    sched = Scheduler(start=OPEN.timestamp())
+    sim = Simulator(directory_config(directory, f"agi://{host}:{port}", str(tmp_path), PROMPTS), sched)
+    # The caller's channel after the seat hung up, sent on to the `survey` context.
+    chan = sim.new_channel("caller", state=UP, context="survey", exten="s", cid_num="13800138000", cid_name="张三")
+    chan.party = CallerScript(number="13800138000")
+    sched.call_later(1.5, calls.dtmf, sim, chan, key)
+    sim.spawn(run_pbx(sim, chan))
+    await sched.advance(20)
+    async with kernel.sessions() as s:
+        row = (await s.execute(select(SurveyResult))).scalar_one()
+    assert (row.linkedid, row.score, row.unsatisfied) == (chan.linkedid, score, unsatisfied)
+    assert sub.queue.get_nowait().payload["unsatisfied"] is unsatisfied
