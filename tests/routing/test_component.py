@@ -147,3 +147,23 @@ async def test_link_killed_100_times_during_load_loses_no_call_record(kernel, se
     # outages here are at most 3 events long and every call has more: each call is recorded once
     assert ids == {s.uid for s in scripts}
     assert comp.service.state.nodes["node1"].calls == {}
+
+
+async def test_overview_api_needs_a_supervisor_and_shows_nodes_and_links(kernel, server):
+    from hotline.app import create_app
+    from hotline.web import component as web_component
+    from tests.hotline.conftest import add_user, bearer, client_for
+
+    comp = await _start(kernel, server)
+    app = create_app(kernel=kernel, components=[web_component, comp])
+    await add_user(kernel, "banzhang", "supervisor")
+    await add_user(kernel, "zuoxi", "seat", seat_extension="1001")
+    async with app.router.lifespan_context(app), client_for(app) as client:
+        assert (await client.get("/api/routing/overview")).status_code == 401
+        seat = await bearer(client, "zuoxi")
+        assert (await client.get("/api/routing/overview", headers=seat)).status_code == 403
+        sup = await bearer(client, "banzhang")
+        body = (await client.get("/api/routing/overview", headers=sup)).json()
+    await comp.stop()
+    assert body["links"]["node1"]["connected"] is True and body["links"]["node1"]["resyncs"] >= 1
+    assert body["nodes"]["node1"]["up"] is True
