@@ -51,6 +51,7 @@ class TicketIn(tickets.TicketForm):
 
 
 def service(kernel: KernelDep) -> SeatService:
+    """The running seat service (503 in a process without one)."""
     svc = kernel.services.get("seats")
     if svc is None:
         raise HTTPException(503, "坐席服务未运行 (seat service not running in this process)")

@@ -7,7 +7,6 @@ from typing import Any
 
 from sqlalchemy import select
 
-from hotline.bus import BusMessage
 from routing import actions
 from routing.results import AmiError
 from seats.membership import device_state, registration
@@ -36,16 +35,18 @@ class CallEvents:
     def __init__(self, service: SeatService) -> None:
         self.service = service
         self._task: asyncio.Task | None = None
-        self._subs = []
+        self._sub = None
 
     def start(self) -> None:
-        bus = self.service.kernel.bus
-        self._subs = [bus.subscribe(t) for t in TOPICS]
+        """Subscribe and start handling messages in order."""
+        # one subscription for every topic: separate ones would let call.connected overtake call.ringing
+        self._sub = self.service.kernel.bus.subscribe("*")
         self._task = asyncio.get_running_loop().create_task(self._run(), name="seats-call-events")
 
     async def stop(self) -> None:
-        for sub in self._subs:
-            self.service.kernel.bus.unsubscribe(sub)
+        """Unsubscribe and stop."""
+        if self._sub is not None:
+            self.service.kernel.bus.unsubscribe(self._sub)
         if self._task:
             self._task.cancel()
             try:
@@ -54,23 +55,13 @@ class CallEvents:
                 pass
 
     async def _run(self) -> None:
-        queue: asyncio.Queue[BusMessage] = asyncio.Queue()
-
-        async def pump(sub):
-            async for msg in sub:
-                await queue.put(msg)
-
-        pumps = [asyncio.create_task(pump(s)) for s in self._subs]
-        try:
-            while True:
-                msg = await queue.get()
-                try:
-                    await self.handle(msg.topic, msg.payload)
-                except Exception:  # one bad message must not stop the seats following the calls
-                    log.exception("seats: could not handle %s", msg.topic)
-        finally:
-            for p in pumps:
-                p.cancel()
+        async for msg in self._sub:
+            if msg.topic not in TOPICS:
+                continue
+            try:
+                await self.handle(msg.topic, msg.payload)
+            except Exception:  # one bad message must not stop the seats following the calls
+                log.exception("seats: could not handle %s", msg.topic)
 
     async def handle(self, topic: str, p: dict[str, Any]) -> None:
         """Apply one routing-engine message."""

@@ -31,11 +31,13 @@ class SeatsComponent:
         self._tasks: set[asyncio.Task] = set()
 
     def routers(self) -> list:
+        """Seat API, roster API, console page and WebSocket."""
         from seats import api, console, roster
 
         return [api.router, roster.router, console.router]
 
     async def start(self, kernel: Any, roles: set[str]) -> None:
+        """Run the seat service where the web API runs (it needs ``services["ami"]`` for commands)."""
         if not roles & {"api", "engine"}:
             return
         from seats.calls import CallEvents
@@ -58,6 +60,7 @@ class SeatsComponent:
         task.add_done_callback(self._tasks.discard)
 
     async def stop(self) -> None:
+        """Stop following events and cancel timers (seats stay signed in: the state is in the database)."""
         if self._unlisten:
             self._unlisten()
         if self.events:

@@ -18,7 +18,7 @@ from seats.service import SeatService
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["seats"])
-_TOPICS = ("seat.status", "seat.console", "call.ringing", "call.connected", "call.ended", "ticket.changed")
+_TOPICS = frozenset({"seat.status", "seat.console", "call.ringing", "call.connected", "call.ended"})
 
 
 @router.get("/seat", response_class=HTMLResponse, include_in_schema=False)
@@ -57,8 +57,6 @@ _NOTES: dict[str, str] | None = None
 def _for_me(topic: str, payload: dict[str, Any], ext: str, my_linkedid: str | None) -> bool:
     if topic in ("seat.status", "seat.console"):
         return payload.get("extension") == ext
-    if topic == "ticket.changed":
-        return False
     return payload.get("seat_extension") == ext or (my_linkedid is not None and payload.get("linkedid") == my_linkedid)
 
 
@@ -72,39 +70,30 @@ async def seat_socket(ws: WebSocket, principal: Annotated[Principal, Depends(req
     await ws.accept()
     ext = principal.seat_extension
     bus = svc.kernel.bus
-    subs = [bus.subscribe(t, maxsize=200) for t in _TOPICS]
-    queue: asyncio.Queue = asyncio.Queue()
-
-    async def pump(sub) -> None:
-        async for msg in sub:
-            await queue.put(msg)
-
-    pumps = [asyncio.create_task(pump(s)) for s in subs]
+    # one subscription, so messages reach the browser in the order they were published
+    sub = bus.subscribe("*", maxsize=5000)
     reader = asyncio.create_task(_drain(ws))
     try:
         state = await svc.snapshot(ext)
         await ws.send_json({"type": "state", "seat": for_role(state, principal.role)})
-        if state.get("call") and state["status"] == "ringing":
+        if state.get("call") and state["status"] in ("ringing", "on_call", "wrap_up"):  # a reload mid-call
             await ws.send_json({"type": "pop", "pop": await screen_pop(svc, state["call"], principal.role)})
         my_linkedid = state.get("linkedid")
         while not reader.done():
-            getter = asyncio.create_task(queue.get())
+            getter = asyncio.create_task(sub.queue.get())
             done, _ = await asyncio.wait({getter, reader}, return_when=asyncio.FIRST_COMPLETED)
             if getter not in done:
                 getter.cancel()
                 break
             msg = getter.result()
-            if not _for_me(msg.topic, msg.payload, ext, my_linkedid):
+            if msg.topic not in _TOPICS or not _for_me(msg.topic, msg.payload, ext, my_linkedid):
                 continue
             my_linkedid = await _send(ws, svc, principal, msg.topic, msg.payload, my_linkedid)
     except (WebSocketDisconnect, RuntimeError):
         pass
     finally:
-        for p in pumps:
-            p.cancel()
         reader.cancel()
-        for s in subs:
-            bus.unsubscribe(s)
+        bus.unsubscribe(sub)
         with contextlib.suppress(Exception):
             await ws.close()
 

@@ -73,18 +73,21 @@ class SeatService:
     # ---- plumbing -----------------------------------------------------------------------
     @property
     def ami(self) -> Any:
+        """The routing engine's AMI link (503 when this process has none)."""
         ami = self.kernel.services.get("ami")
         if ami is None:
             raise SeatError("路由引擎未连接，请稍后再试 (routing engine not connected)", 503)
         return ami
 
     def seat(self, extension: str | None) -> Seat:
+        """The directory seat, or a 404 SeatError."""
         seat = self.directory.seat(extension or "")
         if seat is None:
             raise SeatError(f"坐席不存在 (no such seat): {extension!r}", 404)
         return seat
 
     def lock(self, extension: str) -> asyncio.Lock:
+        """The lock that serialises every change of one seat."""
         return self._locks[extension]
 
     async def row(self, session: AsyncSession, extension: str) -> SeatSession:
@@ -98,6 +101,7 @@ class SeatService:
         return row
 
     async def snapshot(self, extension: str) -> dict[str, Any]:
+        """The seat's current view (unmasked: callers mask it for the viewer)."""
         async with self.kernel.sessions() as session:
             row = await self.row(session, extension)
             return view(row, self.directory.seat(extension))
@@ -266,11 +270,13 @@ class SeatService:
                 self.start_timer(extension, eff.until)
 
     def start_timer(self, extension: str, until: datetime) -> None:
+        """Arm the seat's ACW timer (replacing any running one)."""
         self.cancel_timer(extension)
         self._timers[extension] = asyncio.get_running_loop().create_task(
             self._acw(extension, until), name=f"acw-{extension}")
 
     def cancel_timer(self, extension: str) -> None:
+        """Disarm the seat's ACW timer (not the one calling, which ends by itself)."""
         task = self._timers.pop(extension, None)
         if task is not None and task is not asyncio.current_task():
             task.cancel()
