@@ -103,3 +103,17 @@ async def test_survey_context_stores_the_score(ivr_server, directory, tmp_path, 
         row = (await s.execute(select(SurveyResult))).scalar_one()
     assert (row.linkedid, row.score, row.unsatisfied) == (chan.linkedid, score, unsatisfied)
     assert sub.queue.get_nowait().payload["unsatisfied"] is unsatisfied
+
+
+async def test_long_wait_after_queue_offers_a_callback(ivr_server, directory, tmp_path, kernel):
+    from ivr.models import CallbackRequest
+
+    # Nobody answers q-410100-aid: Queue() times out after 60 s, the after-queue script offers
+    # 1 keep waiting / 2 callback / 3 留言; the caller presses 2, then 1 for this number.
+    chan = await run_call(ivr_server, directory, tmp_path, CallerScript(
+        number="13800138000", did="037112348", dtmf=[(3.5, "2"), (8.0, "1"), (75.0, "2"), (77.0, "1")]), seconds=100)
+    assert chan.variables["QUEUESTATUS"] == "TIMEOUT"
+    assert (chan.variables["HOTLINE_ACTION"], chan.variables["HOTLINE_CALLBACK_NUMBER"]) == ("callback", "13800138000")
+    async with kernel.sessions() as s:
+        cb = (await s.execute(select(CallbackRequest))).scalar_one()
+    assert (cb.number, cb.skill) == ("13800138000", "aid")
