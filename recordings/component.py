@@ -121,7 +121,8 @@ class RecordingsComponent:
 
     def _on_result(self, outcome: dict) -> None:
         if outcome.get("state") == "done":
-            self.kernel.bus.publish("transcript.ready", {**outcome, "at": datetime.now(timezone.utc).isoformat()})
+            if outcome.get("written"):  # a late duplicate attempt wrote nothing: announce each leg once
+                self.kernel.bus.publish("transcript.ready", {**outcome, "at": datetime.now(timezone.utc).isoformat()})
         else:
             log.warning("transcription of %s/%s failed: %s", outcome.get("linkedid"), outcome.get("leg"),
                         outcome.get("error"))
