@@ -208,3 +208,14 @@ async def test_a_wrap_up_that_ended_while_the_process_was_down_ends_at_start(ker
     finally:
         await comp.stop()
     assert ami.actions("QueuePause")[-1]["Paused"] == "false"
+
+
+async def test_call_events_published_back_to_back_are_applied_in_order(seat_app, ami, users, kernel):
+    _, comp = seat_app
+    await comp.service.login("1001", users["li"], CID)
+    await comp.service.command("1001", Ready(), console_id=CID)
+    for topic in ("call.ringing", "call.connected", "call.ended"):
+        kernel.bus.publish(topic, {"linkedid": "L9", "seat_extension": "1001", "seat_channel": "PJSIP/seat1001-9"})
+    await wait_for(lambda: _status(kernel, "1001", "wrap_up"))
+    steps = [(e.from_state, e.to_state) for e in await _events(kernel, "1001")][2:]
+    assert steps == [("available", "ringing"), ("ringing", "on_call"), ("on_call", "wrap_up")]
