@@ -159,6 +159,12 @@ class AmiSession:
                 if not block.strip():
                     continue
                 await dispatch(self, parse_action(block))
+                await self._room_for_replies()
+
+    async def _room_for_replies(self) -> None:
+        """Pipelined actions wait for the writer instead of overflowing the client's own queue."""
+        while not self.closed and self.queue.qsize() > self.server.max_queue // 2:
+            await asyncio.sleep(0.001)
 
 
 def _block_end(buf: bytes) -> tuple[int, int] | None:

@@ -141,3 +141,30 @@ async def test_panoramisk_logs_in_and_receives_events(ami):
     assert [m.Event for m in status[1:]] == ["QueueParams", "QueueMember", "QueueStatusComplete"]
     assert status[-1].ListItems == "2"
     manager.close()
+
+
+async def test_random_garbage_never_stops_the_server(ami):
+    import random
+
+    sim, server, port = ami
+    rng = random.Random(4)
+    r, w = await _client(port)
+    for _ in range(200):
+        junk = bytes(rng.randrange(256) for _ in range(rng.randrange(1, 300)))
+        w.write(junk.replace(b"\r\n\r\n", b"") + b"\r\n\r\n")
+    w.write(b"Action: Ping\r\nActionID: alive\r\n\r\n")
+    while (msg := await _read(r)).get("ActionID") != "alive":
+        assert msg.get("Response") in ("Error", None) or msg.get("Event")
+    assert msg["Ping"] == "Pong"
+    r2, w2 = await _client(port)  # and a newcomer is served as usual
+    w2.write(b"Action: Ping\r\n\r\n")
+    assert (await _response(r2))["Ping"] == "Pong"
+
+
+async def test_oversized_request_is_refused_and_dropped(ami):
+    _, _, port = ami
+    r, w = await _client(port)
+    w.write(b"Action: Ping\r\nX: " + b"a" * 70000)
+    assert (await _response(r))["Message"] == "Request too long"
+    w.write(b"\r\n\r\nAction: Ping\r\n\r\n")
+    assert (await _response(r))["Ping"] == "Pong"
