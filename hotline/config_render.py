@@ -12,7 +12,7 @@ import json
 import os
 import re
 import secrets as _random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
@@ -138,7 +138,6 @@ class RenderOptions:
     recordings_dir: str
     cfg: AsteriskConfigSettings
     carrier_contact: str | None
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 def build_options(settings: Settings, cfg: AsteriskConfigSettings | None = None) -> RenderOptions:
