@@ -32,6 +32,7 @@ class AsteriskMember:
     in_call: bool
     status: str
     dynamic: bool = True
+    penalty: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +56,14 @@ class PauseMember:
     reason: str | None
 
 
-Fix = AddMember | RemoveMember | PauseMember
+@dataclass(frozen=True, slots=True)
+class PenaltyMember:
+    queue: str
+    interface: str
+    penalty: int
+
+
+Fix = AddMember | RemoveMember | PauseMember | PenaltyMember
 
 
 def member_name(seat: Seat, display_name: str | None) -> str:
@@ -105,7 +113,8 @@ def parse_queue_status(events: list[dict[str, str]]) -> list[AsteriskMember]:
         out.append(AsteriskMember(
             queue=ev.get("Queue", ""), interface=ev.get("Location") or ev.get("Interface") or ev.get("StateInterface", ""),
             paused=ev.get("Paused") == "1", reason=ev.get("PausedReason") or None, in_call=ev.get("InCall") == "1",
-            status=device_state(ev.get("Status", "0")), dynamic=ev.get("Membership", "dynamic") != "static"))
+            status=device_state(ev.get("Status", "0")), dynamic=ev.get("Membership", "dynamic") != "static",
+            penalty=int(ev["Penalty"]) if str(ev.get("Penalty", "")).isdigit() else None))
     return out
 
 
@@ -127,8 +136,11 @@ def reconcile(wanted: dict[str, tuple[list[MemberSpec], SeatState]], actual: lis
             m = have.get((spec.queue, spec.interface))
             if m is None:
                 fixes.append(AddMember(spec, pause[0], pause[1]))
-            elif m.paused != pause[0] or (pause[0] and m.reason != pause[1]):
+                continue
+            if m.paused != pause[0] or (pause[0] and m.reason != pause[1]):
                 fixes.append(PauseMember(spec.queue, spec.interface, pause[0], pause[1]))
+            if m.dynamic and m.penalty is not None and m.penalty != spec.penalty:
+                fixes.append(PenaltyMember(spec.queue, spec.interface, spec.penalty))  # skill level changed
     for key, m in have.items():
         if key not in wanted_keys and m.interface in managed and m.dynamic:
             fixes.append(RemoveMember(m.queue, m.interface))

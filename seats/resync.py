@@ -10,7 +10,7 @@ from sqlalchemy import select
 from routing import actions
 from routing.results import AmiError
 from seats.membership import (
-    AddMember, PauseMember, RemoveMember, call_state, parse_queue_status, reconcile, rederive, seat_queues,
+    AddMember, PauseMember, PenaltyMember, RemoveMember, call_state, parse_queue_status, reconcile, rederive, seat_queues,
 )
 from seats.models import SeatSession
 from seats.service import SeatService, state_of
@@ -59,6 +59,8 @@ async def _send(ami: Any, fix: Any) -> None:
                                   reason=fix.reason if fix.paused else None)
     elif isinstance(fix, RemoveMember):
         await actions.queue_remove(ami, queue=fix.queue, interface=fix.interface)
+    elif isinstance(fix, PenaltyMember):
+        await actions.queue_penalty(ami, queue=fix.queue, interface=fix.interface, penalty=fix.penalty)
 
 
 def listen_for_resync(service: SeatService, ami: Any, spawn) -> Any:

@@ -5,7 +5,7 @@ import json
 from datetime import datetime, timezone
 
 from seats.membership import (
-    AddMember, AsteriskMember, MemberSpec, PauseMember, RemoveMember, call_state, device_state, member_name,
+    AddMember, AsteriskMember, MemberSpec, PauseMember, PenaltyMember, RemoveMember, call_state, device_state, member_name,
     parse_queue_status, reconcile, registration, rederive, seat_queues,
 )
 from seats.status import ACW_REASON, SeatState, Status
@@ -103,3 +103,14 @@ def test_device_states_and_registration():
         "not_inuse", "inuse", "ringing", "unavailable", "unavailable", "unknown", "unknown"]
     assert [registration(x) for x in (1, 2, 5, 4, 0)] == [
         "registered", "registered", "unregistered", "unregistered", "unknown"]
+
+
+def test_reconcile_applies_a_changed_skill_level_as_a_penalty():
+    wanted = {"1001": ([MemberSpec("q-410100-aid", "PJSIP/seat1001", "坐席1001", 3)], SeatState(Status.AVAILABLE, T))}
+    actual = [AsteriskMember("q-410100-aid", "PJSIP/seat1001", False, None, False, "not_inuse", penalty=1)]
+    assert reconcile(wanted, actual, {"PJSIP/seat1001"}) == [PenaltyMember("q-410100-aid", "PJSIP/seat1001", 3)]
+
+
+def test_queue_status_penalty_is_read():
+    (m,) = parse_queue_status(trace_events("member-admin", "member-admin-03"))
+    assert m.penalty == 0
