@@ -135,32 +135,38 @@ def _parse_callerid(text: str) -> tuple[str, str] | None:
 
 
 async def hangup(s: "AmiSession", h: Headers) -> None:
-    """Hangup (Channel exact name or /regex/, Cause)."""
+    """Hangup: exact name, or /regex/ with ChannelHungup items (manager.c ast_manager_hangup_helper).
+
+    An invalid Cause is ignored (the channel is still hung up), as manager.c does.
+    """
     sim = s.server.sim
-    name, cause = get(h, "Channel"), get(h, "Cause") or "16"
+    name, cause_raw = get(h, "Channel"), get(h, "Cause")
     if not name:
         error(s, h, "No channel specified")
         return
-    if not is_int(cause):
-        error(s, h, "Invalid cause")
-        return
-    if name.startswith("/") and name.endswith("/") and len(name) > 1:
-        try:
-            rx = re.compile(name[1:-1])
-        except re.error:
-            error(s, h, "Invalid regex")
+    cause = int(cause_raw) if is_int(cause_raw) and 0 < int(cause_raw) <= 127 else 16
+    if not name.startswith("/"):
+        chan = sim.find_channel(name)
+        if chan is None:
+            error(s, h, "No such channel")
             return
-        targets = [c for c in list(sim.channels.values()) if rx.search(c.name)]
-        success(s, h, "Channels hung up will follow", ("EventList", "start"))
-        for c in targets:
-            calls.hangup(sim, c, int(cause))
+        success(s, h, "Channel Hungup")
+        calls.hangup(sim, chan, cause)
         return
-    chan = sim.find_channel(name)
-    if chan is None:
-        error(s, h, "No such channel")
+    if len(name) < 2 or not name.endswith("/"):
+        error(s, h, "Regex format invalid, Channel param should be /regex/")
         return
-    success(s, h, "Channel Hungup")
-    calls.hangup(sim, chan, int(cause))
+    try:
+        rx = re.compile(name[1:-1])
+    except re.error:
+        error(s, h, f"Regex compile failed on: {name}")
+        return
+    targets = [c for c in sim.listed_channels() if rx.search(c.name)]
+    aid = [("ActionID", get(h, "ActionID"))] if get(h, "ActionID") else []
+    items = [[("Event", "ChannelHungup"), ("Channel", c.name), *aid] for c in targets]
+    send_list(s, h, "Channels hung up will follow", items, "ChannelsHungupListComplete")
+    for c in targets:
+        calls.hangup(sim, c, cause)
 
 
 async def setvar(s: "AmiSession", h: Headers) -> None:

@@ -140,3 +140,19 @@ async def test_originate_rejects_bad_values(env):
     c = await Client.open(port, events="off")
     assert (await c.action("Originate", Channel="PJSIP/seat1", Context="callback", Exten="1", Priority="x", Async="true"))["Message"] == "Invalid priority"
     assert (await c.action("Originate", Context="callback", Exten="1"))["Message"] == "Channel not specified"
+
+
+async def test_hangup_by_regex_lists_what_it_hung_up(env):
+    sim, _, port = env
+    c = await Client.open(port, events="off")
+    one = call(sim, "q", "13800000001")
+    two = call(sim, "q", "13800000002")
+    await sim.sched.advance(0.5)
+    c.send("Hangup", ActionID="h", Channel="/^PJSIP/caller-/", Cause="abc")
+    msgs = [await c.read() for _ in range(4)]
+    assert msgs[0]["Message"] == "Channels hung up will follow"
+    assert {m["Channel"] for m in msgs[1:3]} == {one.name, two.name}
+    assert (msgs[3]["Event"], msgs[3]["ListItems"]) == ("ChannelsHungupListComplete", "2")
+    await sim.sched.advance(0.1)
+    assert sim.channels == {}
+    assert (await c.action("Hangup", Channel="/(/"))["Message"] == "Regex compile failed on: /(/"
