@@ -7,7 +7,8 @@
 # Without an Asterisk package or binary it says so and exits 0 (the kit is then skipped).
 #
 #   scripts/acceptance.sh            # install if possible, run the kit
-#   ASTERISK=/opt/asterisk/sbin/asterisk scripts/acceptance.sh   # use a source build
+#   ASTERISK=/opt/asterisk/sbin/asterisk ASTERISK_MODULES=/opt/asterisk/lib/asterisk/modules \
+#     scripts/acceptance.sh                                      # use a source build
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -26,7 +27,7 @@ if [ -z "$ASTERISK" ]; then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y --no-install-recommends asterisk asterisk-modules
   ASTERISK=$(command -v asterisk)
 fi
-MODULES=$(dirname "$(find /usr/lib /usr/local/lib /opt -name chan_pjsip.so -print -quit 2>/dev/null || true)")
+MODULES=${ASTERISK_MODULES:-$(dirname "$(find /usr/lib /usr/local/lib /opt -name chan_pjsip.so -print -quit 2>/dev/null || true)")}
 if [ ! -f "$MODULES/chan_pjsip.so" ]; then
   echo "acceptance: chan_pjsip.so not found (is res_pjsip built/installed?)" >&2
   exit 1
