@@ -190,11 +190,12 @@ class FlowSession:
 
 
 def ami_node_of(settings: Any, peer: Any) -> str:
-    """The AMI node name of the Asterisk that opened this FastAGI connection (by address; first node otherwise)."""
-    nodes = list(getattr(settings, "ami_nodes", []) or [])
+    """The AMI node name of the Asterisk that opened this FastAGI connection (matched by host; else the first)."""
+    nodes = list(getattr(settings, "ami_nodes", None) or [])
+    if not nodes:
+        return "node1"
     host = peer[0] if isinstance(peer, (tuple, list)) and peer else None
-    match = next((n for n in nodes if n.host == host), None) if len(nodes) > 1 else None
-    return (match or (nodes[0] if nodes else None)).name if (match or nodes) else "node1"
+    return next((n.name for n in nodes if n.host == host), nodes[0].name)
 
 
 async def serve_call(kernel: Any, flow: Flow, request: AgiRequest, clock: Callable[[], datetime],

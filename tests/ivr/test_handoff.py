@@ -116,3 +116,13 @@ async def test_a_routing_value_with_cr_lf_never_reaches_an_agi_line(path_server,
     assert "routing returned an unsafe value" in caplog.text
     assert (fake.variables["HOTLINE_ACTION"], fake.variables["HOTLINE_QUEUE"]) == ("queue", "q-410000-mediation")
     assert list(fake.variables)[-1] == "HOTLINE_ACTION"
+
+
+def test_fastagi_peer_is_matched_to_its_ami_node():
+    from hotline.settings import AmiNode, Settings
+    from ivr.runner import ami_node_of
+
+    settings = Settings(ami_nodes=[AmiNode(name="a", host="10.0.0.1"), AmiNode(name="b", host="10.0.0.2")], _env_file=None)
+    assert ami_node_of(settings, ("10.0.0.2", 40000)) == "b"
+    assert ami_node_of(settings, ("127.0.0.1", 40000)) == "a"
+    assert ami_node_of(Settings(ami_nodes=[], _env_file=None), None) == "node1"
