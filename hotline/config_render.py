@@ -301,15 +301,17 @@ def render(directory: Directory, options: RenderOptions, secrets: dict[str, str]
 
 
 def write_files(files: dict[str, str], out_dir: Path, secret_files: tuple[str, ...] = ("pjsip.conf", "manager.conf")) -> list[Path]:
-    """Write rendered files; those holding passwords are created mode 0600."""
+    """Write rendered files (each replaced atomically, so Asterisk never reads half a file);
+    those holding passwords are created mode 0600."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for name, text in files.items():
-        path = out_dir / name
+        path, tmp = out_dir / name, out_dir / f".{name}.tmp"
         mode = 0o600 if name in secret_files else 0o644
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
-        os.chmod(path, mode)
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
         written.append(path)
     return written

@@ -148,3 +148,13 @@ def test_browser_phones_make_seats_webrtc_endpoints_over_wss(tmp_path, directory
     assert seat["webrtc"] == ["yes"] and seat["transport"] == ["transport-wss"] and "opus" in seat["allow"]
     carrier = next(body for name, _, body in parse_sections(pjsip) if name == "carrier" and "context" in body)
     assert carrier["transport"] == ["transport-udp"]  # trunks stay plain SIP
+
+
+def test_rewriting_replaces_files_and_leaves_no_temporaries(tmp_path, directory, options):
+    files = render(directory, options, _secrets(tmp_path, directory))
+    out = tmp_path / "etc"
+    write_files(files, out)
+    (out / "queues.conf").write_text("stale")
+    write_files(files, out)
+    assert (out / "queues.conf").read_text(encoding="utf-8") == files["queues.conf"]
+    assert sorted(p.name for p in out.iterdir()) == sorted(files)
