@@ -12,13 +12,14 @@ import uvicorn
 from sqlalchemy import select
 
 from pbxsim import calls, queue_calls
+# The shell's browser fixtures drive Chromium with Playwright's sync API against a server thread; this test
+# keeps pbxsim, the engine and the browser on one event loop (async API), sharing only the launch settings.
+from tests.browser_support import CHROMIUM, CHROMIUM_ARGS
 from pbxsim.parties import CallerScript, SeatScript, place_call
 from tests.seats.test_service import _row, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 CALLER = "037166668888"
 
 
@@ -60,8 +61,9 @@ async def test_seat_takes_a_pbxsim_call_from_login_to_ready_again(pbx_engine, ke
     shots.mkdir(exist_ok=True)
     try:
         async with async_playwright() as pw:
-            browser = await pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-            page = await browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 900})
+            browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = await browser.new_page(locale="zh-CN", timezone_id="Asia/Shanghai",
+                                          viewport={"width": 1280, "height": 900})
             await page.goto(base + "/seat")
             await expect(page).to_have_url(re.compile(r"/login\?next=/seat"))
             await page.fill("#username", "li")
