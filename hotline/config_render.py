@@ -184,10 +184,13 @@ def load_or_create_secrets(path: Path, directory: Directory, ami: str | None) ->
         data["ami"] = ami
         changed = True
     if changed:
+        # written beside and renamed over: an interrupted write never loses the existing passwords
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        tmp = path.with_name(f".{path.name}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(data, fh, indent=2, sort_keys=True)
+        os.replace(tmp, path)
     os.chmod(path, 0o600)
     return data
 

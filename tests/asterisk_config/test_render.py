@@ -158,3 +158,17 @@ def test_rewriting_replaces_files_and_leaves_no_temporaries(tmp_path, directory,
     write_files(files, out)
     assert (out / "queues.conf").read_text(encoding="utf-8") == files["queues.conf"]
     assert sorted(p.name for p in out.iterdir()) == sorted(files)
+
+
+def test_broken_secrets_file_is_refused_and_left_as_it_was(tmp_path, directory):
+    import pytest
+
+    from hotline.config_render import ConfigValueError
+
+    path = tmp_path / "secrets.json"
+    path.write_text('{"seat1001": "keep-me-please"')  # truncated JSON: an operator's edit gone wrong
+    with pytest.raises(ConfigValueError, match="not valid JSON"):
+        load_or_create_secrets(path, directory, None)
+    assert path.read_text() == '{"seat1001": "keep-me-please"'
+    path.write_text('{"seat1001": "keep-me-please"}')
+    assert load_or_create_secrets(path, directory, None)["seat1001"] == "keep-me-please"
