@@ -14,9 +14,11 @@ from integrations.tickets import change_status, create_ticket, handoff
 SEAT = Principal("seat1001", Role.SEAT, "410100", "1001")
 
 
-async def ticket_traffic(kernel, ctx, n: int, *, pause: float = 0.0) -> None:
-    """`n` tickets, each created, moved to 办理中 and closed; every 5th handed to 12345 first."""
-    for i in range(n):
+async def ticket_traffic(kernel, ctx, n: int, *, pause: float = 0.0, until: asyncio.Event | None = None) -> int:
+    """At least `n` tickets (more until `until` is set), each created, moved to 办理中 and closed;
+    every 5th handed to 12345 first. Returns how many were made."""
+    i = 0
+    while i < n or (until is not None and not until.is_set()):
         async with kernel.sessions() as s:
             t = await create_ticket(s, TicketCreate(category_id="consult.labor", summary=f"欠薪咨询{i}",
                                                     caller_number="13800138000"), SEAT, ctx)
@@ -28,8 +30,10 @@ async def ticket_traffic(kernel, ctx, n: int, *, pause: float = 0.0) -> None:
             await s.commit()
             await change_status(s, t, StatusChange(status="closed", reply="已答复"), SEAT, ctx)
             await s.commit()
+        i += 1
         if pause:
             await asyncio.sleep(pause)
+    return i
 
 
 async def outbox_counts(kernel) -> dict[str, int]:
