@@ -26,6 +26,15 @@ Listener = Callable[[dict], Any]
 __all__ = ["AmiLink", "AmiResult", "AmiError"]
 
 
+ANNOUNCED = {"originate": "OriginateSent", "redirect": "RedirectSent"}
+
+
+def sent_event(action: dict, action_id: str) -> dict | None:
+    """Whoever sends an Originate or Redirect, listeners (the state) learn of it before its events arrive."""
+    name = ANNOUNCED.get(str(action.get("Action", "")).lower())
+    return None if name is None else {**action, "Event": name, "ActionID": action_id}
+
+
 def _plain(message) -> dict:
     return {k: v for k, v in message.items() if k != "content"}
 
@@ -158,6 +167,9 @@ class AmiLink:
         pk_action = ListAwareAction(checked, list(checked))
         if self.capture:
             self.capture.write("send", str(pk_action))
+        announce = sent_event(checked, pk_action.actionid)
+        if announce is not None:
+            self._deliver(announce)
         reply = manager.protocol.send(pk_action)
         return asyncio.ensure_future(self._result(manager, pk_action, reply, str(checked["Action"]), timeout))
 

@@ -204,9 +204,6 @@ class RoutingService:
         move = reconsider(waiting, self.snapshot(node, now), self.rules, now)
         if move is None:
             return None
-        call = self.state.node(node).calls[linkedid]
-        self.on_event(node, {"Event": "RedirectSent", "Uniqueid": call.caller_uniqueid, "Channel": waiting.channel,
-                             "Context": move.context, "Exten": move.exten, "Reason": move.reason}, at)
         future = self.link(node).submit(actions.redirect_action(channel=waiting.channel, context=move.context,
                                                                 exten=move.exten))
         future.add_done_callback(lambda f: self._action_done(f, linkedid, move.to_queue))
@@ -222,9 +219,7 @@ class RoutingService:
     async def originate_callback(self, node: str, *, seat_extension: str, number: str, action_id: str,
                                  variables: dict[str, str] | None = None, timeout_ms: int = 30000) -> None:
         """Ring the seat, then the dialplan `callback` context dials the citizen (OriginateResponse follows)."""
-        channel = f"PJSIP/seat{seat_extension}"
-        self.on_event(node, {"Event": "OriginateSent", "ActionID": action_id, "Channel": channel, "Exten": number,
-                             "Context": "callback", "Variables": dict(variables or {})})
+        channel = f"PJSIP/seat{seat_extension}"  # the link announces the Originate to the state itself
         await actions.originate(self.link(node), channel=channel, context="callback", exten=number,
                                 caller_id='"12348回访" <12348>', timeout_ms=timeout_ms, variables=variables,
                                 action_id=action_id)

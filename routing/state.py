@@ -361,7 +361,12 @@ def on_originate_sent(ns, event, at, out):
     """Engine pseudo-event: an Originate was sent (live by the service, in replay from the capture)."""
     ns.originates[event["ActionID"]] = {"channel": event.get("Channel", ""), "exten": event.get("Exten", ""),
                                         "context": event.get("Context", ""), "sent_at": at, "linkedid": None,
-                                        "variables": event.get("Variables", {}), "response": None}
+                                        "variables": _variables(event.get("Variable")), "response": None}
+
+
+def _variables(raw) -> dict[str, str]:
+    items = [raw] if isinstance(raw, str) else list(raw or [])
+    return dict(item.split("=", 1) for item in items if "=" in item)
 
 
 def on_originate_response(ns, event, at, out):

@@ -53,6 +53,11 @@ class FakeAmi:
         checked = check_action(action)
         checked.setdefault("ActionID", f"fake-{next(self._ids)}")
         self.sent.append(checked)
+        from routing.ami import sent_event
+
+        announce = sent_event(checked, str(checked["ActionID"]))
+        if announce is not None:
+            self.emit(announce)
         return asyncio.ensure_future(self._reply(checked))
 
     async def _reply(self, checked: dict) -> AmiResult:

@@ -284,3 +284,22 @@ async def test_two_nodes_keep_separate_state_and_act_on_their_own_link(directory
     assert node1.actions("Redirect") == [] and len(node2.actions("Redirect")) == 1
     assert set(service.state.nodes["node1"].calls) == set(service.state.nodes["node2"].calls) == {same.uid}
     assert service.state.nodes["node1"].calls[same.uid].route == {}
+
+
+async def test_an_originate_sent_by_another_package_is_known_to_the_state(setup):
+    from routing import actions
+
+    service, ami, sub, _ = setup
+    await actions.originate(ami, channel="PJSIP/seat1003", context="callback", exten="13800138000",
+                            caller_id='"12348回访" <12348>', timeout_ms=8000, action_id="dialer-7",
+                            variables={"TICKET_ID": "GD1"})
+    seat = {"Channel": "PJSIP/seat1003-00000002", "Uniqueid": "3.2", "Linkedid": "3.2", "Context": "from-seats",
+            "Exten": "s", "CallerIDNum": "1003"}
+    for e in ({**seat, "Event": "Newchannel"}, {**seat, "Event": "Hangup", "Cause": "19"},
+              {"Event": "OriginateResponse", "ActionID": "dialer-7", "Response": "Failure", "Reason": "3",
+               "Channel": "PJSIP/seat1003", "Uniqueid": "<unknown>"}):
+        ami.emit(e)
+    published = drain(sub)
+    (rec,) = [p for t, p in published if t == "call.record"]
+    assert (rec["direction"], rec["outcome"], rec["originate_reason"]) == ("callback", "originate-failed", "3")
+    assert not [p for t, p in published if t == "call.new"]  # a callback is not a new inbound call
