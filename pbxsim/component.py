@@ -44,6 +44,7 @@ class PbxsimComponent:
         self.sim = Simulator(cfg, Scheduler(realtime=True))
         self.server = AmiServer(self.sim, [AmiUser(node.username, node.secret.get_secret_value())])
         self.port = await self.server.start(node.host, node.port)
+        self.sim.ami_address = (node.host, self.port)  # routing connects here (ephemeral in tests)
         kernel.services["pbxsim"] = self.sim
         self.tasks.append(asyncio.create_task(self.sim.sched.run_realtime()))
         if s.demo_traffic and s.demo_calls_per_minute > 0:

@@ -71,6 +71,7 @@ class Simulator:
         self.recorders: dict[str, object] = {}
         self._held: list[Headers] | None = None
         self.globals: dict[str, str] = {}
+        self.ami_address: tuple[str, int] | None = None  # set by whoever starts the AMI server
         from .dialplan import build_dialplan
 
         self.dialplan = build_dialplan(config.fastagi_url, config.queue_timeout, config.handoff_number,

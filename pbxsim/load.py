@@ -128,6 +128,30 @@ async def _drive(sim: Simulator, duration: float, realtime: bool) -> None:
         await asyncio.sleep(0)
 
 
+def bench_pbxsim_load(quick: bool = False, seed: int = 12348) -> dict:
+    """bench/ entry: events per CPU second vs what real time needs at 50 new calls/s.
+
+    Virtual-time run (500 seats, 40 s talk → ~2,000 concurrent calls; quick: 100 seats, 8 s talk).
+    Baseline in the same run: the events the load produces per simulated second; the ratio is
+    simulated seconds per CPU second (≥ 1: one core keeps up in real time). The full run adds a
+    real-time run whose CPU share is the simulator's own cost of keeping up.
+    """
+    seats, talk, duration = (100, 8.0, 10.0) if quick else (500, 40.0, 60.0)
+    v = asyncio.run(run_load(50.0, duration, seats, talk, seed=seed))
+    per_cpu = v.events / v.cpu_seconds if v.cpu_seconds else 0.0
+    needed = v.events / v.sim_seconds
+    details = {"calls": v.calls, "peak_concurrent": v.peak_concurrent, "seats": seats, "events": v.events,
+               "cpu_seconds": round(v.cpu_seconds, 2), "wall_seconds": round(v.wall_seconds, 2),
+               "bytes_to_client": v.bytes_to_client, "client_dropped": v.client_dropped}
+    if not quick:
+        rt = asyncio.run(run_load(50.0, 60.0, seats, talk, seed=seed, realtime=True))
+        details.update(realtime_calls=rt.calls, realtime_peak_concurrent=rt.peak_concurrent,
+                       realtime_events_per_s=round(rt.events_per_second), realtime_cpu_share=round(rt.cpu_share, 3))
+    return {"value": round(per_cpu), "baseline": "events per simulated second (real time)",
+            "baseline_value": round(needed), "ratio": round(per_cpu / needed, 3) if needed else None,
+            "target": "ratio >= 1.0", "details": details}
+
+
 def main() -> None:  # pragma: no cover - manual entry point
     """Print one load run (python -m pbxsim.load)."""
     r = asyncio.run(run_load())

@@ -23,6 +23,7 @@ async def test_component_serves_ami_in_real_time(tmp_path, directory):
     await comp.start(kernel, {"pbxsim"})
     try:
         assert kernel.services["pbxsim"] is comp.sim and await comp.ready() == "ok"
+        assert comp.sim.ami_address == ("127.0.0.1", comp.port)
         r, w = await asyncio.open_connection("127.0.0.1", comp.port)
         assert await r.readline() == b"Asterisk Call Manager/11.0.0\r\n"
         w.write(b"Action: Login\r\nUsername: engine\r\nSecret: engine\r\n\r\n")

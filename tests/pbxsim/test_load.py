@@ -16,3 +16,12 @@ async def test_same_seed_same_traffic():
     a = await run_load(calls_per_second=5, duration=4, seats=2, talk_time=2, queues=1, seed=9)
     b = await run_load(calls_per_second=5, duration=4, seats=2, talk_time=2, queues=1, seed=9)
     assert (a.calls, a.events, a.peak_concurrent) == (b.calls, b.events, b.peak_concurrent)
+
+
+def test_bench_entry_reports_value_baseline_and_ratio():
+    from pbxsim.load import bench_pbxsim_load
+
+    res = bench_pbxsim_load(quick=True, seed=1)
+    assert res["value"] > 0 and res["baseline_value"] > 0
+    assert abs(res["ratio"] - res["value"] / res["baseline_value"]) < 0.01
+    assert res["details"]["calls"] > 300 and not res["details"]["client_dropped"]
