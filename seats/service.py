@@ -170,12 +170,12 @@ class SeatService:
                 row.device = device
             if call is not False:
                 row.call = call
-            try:
-                if event is None:
-                    raise SeatStateError("device update only")
-                await self._apply(session, row, seat, event, strict=False)
-            except SeatStateError:
-                await session.commit()
+            if event is not None:
+                try:
+                    await self._apply(session, row, seat, event, strict=False)
+                except SeatStateError:
+                    pass  # not applicable in this state: only the device/call facts change
+            await session.commit()
             if (row.status, row.reason, row.device, row.linkedid, row.pending_pause) != before or call is not False:
                 await self._publish(row, seat)
 
