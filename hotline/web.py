@@ -143,8 +143,37 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, *
     return templates.TemplateResponse(request, name, ctx, status_code=status_code)
 
 
+SECURITY_HEADERS = (
+    (b"x-content-type-options", b"nosniff"),  # a JSON or text answer is never run as a script
+    (b"x-frame-options", b"SAMEORIGIN"),  # consoles cannot be framed by another site (clickjacking)
+    (b"referrer-policy", b"same-origin"),  # ticket numbers in URLs stay inside the system
+)
+
+
+class SecurityHeadersMiddleware:
+    """Pure ASGI middleware adding the shell's security headers to every HTTP response."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def _send(message) -> None:
+            if message["type"] == "http.response.start":
+                present = {k.lower() for k, _ in message.get("headers", [])}
+                extra = [(k, v) for k, v in SECURITY_HEADERS if k not in present]
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        await self.app(scope, receive, _send)
+
+
 def install(app: FastAPI) -> None:
-    """Mount every package's static directory and turn page-auth failures into pages."""
+    """Mount every package's static directory, add security headers, turn page-auth failures into pages."""
+    app.add_middleware(SecurityHeadersMiddleware)
     for package in PACKAGES:
         folder = ROOT / package / "static"
         if folder.is_dir():

@@ -134,3 +134,10 @@ async def test_admin_pages_render_for_admins(kernel, client):
     assert users.status_code == 200 and "用户列表" in users.text and "郑州市12348热线中心" in users.text
     audit = await client.get("/admin/audit", headers=headers)
     assert audit.status_code == 200 and "审计日志" in audit.text
+
+
+async def test_every_answer_carries_the_security_headers(client):
+    for path in ("/login", "/api/me", "/static/hotline/app.css", "/healthz"):
+        r = await client.get(path)
+        assert r.headers["x-content-type-options"] == "nosniff", path
+        assert r.headers["x-frame-options"] == "SAMEORIGIN" and r.headers["referrer-policy"] == "same-origin"
