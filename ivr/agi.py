@@ -37,7 +37,7 @@ MAX_ENV_LINES = 200
 
 
 class AgiError(Exception):
-    """Base of FastAGI session errors."""
+    """Base of FastAGI connection errors."""
 
 
 class AgiClosed(AgiError):
@@ -123,7 +123,7 @@ def _decode(raw: bytes, what: str) -> str:
 
 
 class AgiRequest(Request):
-    """One FastAGI session: send a command line, get an :class:`AgiReply` (see the fixes above)."""
+    """One FastAGI connection: send a command line, get an :class:`AgiReply` (see the fixes above)."""
 
     def __init__(self, app, headers, reader, writer, encoding="utf-8", timeout: float = 180.0):
         super().__init__(app, headers, reader, writer, encoding)
@@ -195,7 +195,7 @@ class AgiApplication(Application):
         super().__init__(default_encoding="utf-8", loop=asyncio.get_running_loop())
         self.env_timeout = env_timeout
         self.command_timeout = command_timeout
-        self.sessions: set[asyncio.Task] = set()
+        self.connections: set[asyncio.Task] = set()
 
     async def read_env(self, reader: asyncio.StreamReader) -> OrderedDict[str, str] | None:
         """The `agi_*` lines up to the blank line; None (logged) when the client leaves or misbehaves."""
@@ -220,7 +220,7 @@ class AgiApplication(Application):
 
     async def handler(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         """Serve one FastAGI connection: read the environment, run the script's route, close."""
-        self.sessions.add(asyncio.current_task())
+        self.connections.add(asyncio.current_task())
         peer = writer.get_extra_info("peername")
         try:
             try:
@@ -243,7 +243,7 @@ class AgiApplication(Application):
             except Exception:
                 log.exception("FastAGI %s %s: script failed", request.script, headers.get("agi_channel", "?"))
         finally:
-            self.sessions.discard(asyncio.current_task())
+            self.connections.discard(asyncio.current_task())
             writer.close()
             try:
                 await writer.wait_closed()

@@ -1,6 +1,6 @@
 """IVR measurements for `bench/`: ratios against panoramisk in the same run (never wall-clock asserts).
 
-`measure(calls)` runs `calls` concurrent FastAGI sessions of the default flow (the caller presses 3)
+`measure(calls)` runs `calls` concurrent FastAGI calls of the default flow (the caller presses 3)
 against (a) a bare panoramisk route sending the same command lines — the baseline — and (b) our
 server with and without database step records, plus reply parsing against panoramisk's parser.
 """
@@ -97,8 +97,8 @@ async def _ours(calls: int, store: bool, folder: Path, url: str) -> float:
         seen = await asyncio.gather(*[_caller(host, port) for _ in range(calls)])
         elapsed = time.perf_counter() - t
         await server.stop()
-        if min(seen) < len(COMMANDS):  # every session must have walked the whole path
-            raise RuntimeError(f"IVR sessions ended early: {min(seen)} commands")
+        if min(seen) < len(COMMANDS):  # every call must have walked the whole path
+            raise RuntimeError(f"IVR calls ended early: {min(seen)} commands")
     finally:
         CallJournal._store = original
         await kernel.close()
@@ -131,8 +131,8 @@ async def measure(calls: int = 200, parse_lines: int = 60_000) -> dict[str, Any]
     return {
         "calls": calls,
         "parse_ratio_vs_panoramisk": parse["ivr"] / parse["panoramisk"],
-        "sessions_ratio_vs_bare_panoramisk": no_db / base,
-        "sessions_with_sqlite_ratio_vs_bare_panoramisk": with_db / base,
+        "calls_ratio_vs_bare_panoramisk": no_db / base,
+        "calls_with_sqlite_ratio_vs_bare_panoramisk": with_db / base,
         "calls_per_second_with_sqlite": calls / with_db,
         "peak_memory_ratio_vs_bare_panoramisk": ours_peak / base_peak,
     }

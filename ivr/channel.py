@@ -41,7 +41,7 @@ def var_name(name: str) -> str:
 
 
 class AgiChannel:
-    """The channel behind one FastAGI session."""
+    """The channel behind one FastAGI connection."""
 
     def __init__(self, request: AgiRequest, sounds: str = "hotline"):
         self.request = request

@@ -46,7 +46,7 @@ class IvrComponent:
         return "ok" if self.server is None or self.server.server is not None else "FastAGI server not listening"
 
     async def stop(self) -> None:
-        """Stop listening and end running sessions."""
+        """Stop listening and end running calls."""
         if self.server is not None:
             await self.server.stop()
             self.server = None

@@ -80,8 +80,8 @@ def routing_state(service: Any) -> Any:
     return getattr(service, "state", None) if service is not None else None
 
 
-def session_facts(directory: Directory, info: CallInfo, now: datetime, routing: Any = None) -> dict[str, Any]:
-    """Every fact a flow may test at the start of a session."""
+def call_facts(directory: Directory, info: CallInfo, now: datetime, routing: Any = None) -> dict[str, Any]:
+    """Every fact a flow may test at the start of a script."""
     return {"hours": hours_facts(directory, now), "caller": caller_facts(info),
             "queue": queue_facts(routing) if routing is not None else {},
             "directory": {"skills": [s.id for s in directory.skills]},

@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class CallIds:
-    """Who the session is about."""
+    """Who the call is."""
 
     linkedid: str
     uniqueid: str
@@ -33,9 +33,9 @@ def step_payload(ids: CallIds, step: Step, at: datetime) -> dict[str, Any]:
 
 
 class CallJournal:
-    """Records one session's steps and results; `steps` keeps them in memory too.
+    """Records one script run's steps and results; `steps` keeps them in memory too.
 
-    Steps go to the bus at once and to the database in one transaction per session (or every
+    Steps go to the bus at once and to the database in one transaction per call (or every
     `batch` steps): one commit per step made the database the bottleneck of the IVR (see docs/ivr.md).
     """
 

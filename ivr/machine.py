@@ -79,8 +79,8 @@ def holds(test: F.Test, facts: dict[str, Any]) -> bool:
         return False
 
 
-def with_session(facts: dict[str, Any], cur: Cursor) -> dict[str, Any]:
-    """Session facts plus this call's flow and channel variables."""
+def with_call(facts: dict[str, Any], cur: Cursor) -> dict[str, Any]:
+    """Script facts plus this call's flow and channel variables."""
     return {**facts, "vars": cur.vars, "channel": {**facts.get("channel", {}), **cur.channel}}
 
 
@@ -100,7 +100,7 @@ def next_effect(flow: F.Flow, cur: Cursor, facts: dict[str, Any]) -> tuple[Curso
         if cur.steps >= flow.max_steps:
             return _limit(flow, cur, facts, steps)
         node = flow.nodes[cur.node]
-        f = with_session(facts, cur)
+        f = with_call(facts, cur)
         if isinstance(node, F.Condition):
             target = next((b.goto for b in node.branches if all(holds(t, f) for t in b.tests)), node.else_)
             steps.append(Step("condition", cur.node, detail={"goto": target}))
@@ -125,7 +125,7 @@ def _limit(flow: F.Flow, cur: Cursor, facts: dict[str, Any], steps: list[Step]) 
     steps.append(Step("limit", cur.node, detail={"steps": cur.steps}))
     node = flow.nodes.get(flow.on_limit or "")
     if isinstance(node, F.Route):
-        return replace(cur, node=flow.on_limit), effect_of(node, cur, with_session(facts, cur)), steps
+        return replace(cur, node=flow.on_limit), effect_of(node, cur, with_call(facts, cur)), steps
     return cur, End(prompt=None, reason="limit"), steps
 
 

@@ -104,7 +104,7 @@ def plan(prompt: str, text: str, voice: str, wav: Path, entry: dict | None) -> t
     return "unchanged", ""
 
 
-def tools_missing() -> list[str]:
+def programs_missing() -> list[str]:
     """espeak-ng / sox when not installed."""
     return [t for t in ("espeak-ng", "sox") if shutil.which(t) is None]
 
@@ -137,9 +137,9 @@ def build_prompts(catalogue: dict[str, str], prompts_dir: Path, voice: str = "cm
     """Render every catalogue prompt into <prompts_dir>/hotline/ unless a recording or an up-to-date render is there."""
     if voice not in VOICES:
         raise ValueError(f"voice must be one of {', '.join(VOICES)}")
-    missing = tools_missing()
+    missing = programs_missing()
     if missing:
-        raise RuntimeError(f"missing tools: {', '.join(missing)} (apt-get install espeak-ng sox)")
+        raise RuntimeError(f"missing programs: {', '.join(missing)} (apt-get install espeak-ng sox)")
     folder = Path(prompts_dir) / "hotline"
     folder.mkdir(parents=True, exist_ok=True)
     manifest = load_manifest(folder)

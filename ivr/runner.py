@@ -1,4 +1,4 @@
-"""Runs a flow over one FastAGI session: performs the machine's effects on the channel, records each step."""
+"""Runs a flow over one FastAGI connection: performs the machine's effects on the channel, records each step."""
 from __future__ import annotations
 
 import logging
@@ -11,7 +11,7 @@ from typing import Any
 from ivr import machine as M
 from ivr.agi import AgiClosed, AgiRequest, AgiTimeout, AgiValueError, quote
 from ivr.channel import AgiChannel, CallerHungUp
-from ivr.facts import CallInfo, call_info, routing_state, session_facts
+from ivr.facts import CallInfo, call_info, routing_state, call_facts
 from ivr.flow import Flow
 from ivr.handoff import DirectoryPlacer, Placement, Placer, RouteAsk, placer_for
 from ivr.journal import CallIds, CallJournal
@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 HOTLINE_VAR = re.compile(r"^HOTLINE_[A-Z0-9_]{1,32}$|^QUEUE_PRIO$")
 
 
-class FlowSession:
+class FlowCall:
     """One caller in one script of the flow."""
 
     def __init__(self, kernel: Any, flow: Flow, channel: AgiChannel, info: CallInfo, journal: CallJournal,
@@ -45,7 +45,7 @@ class FlowSession:
             log.info("IVR %s: caller gone at %s (%s)", self.info.channel, self._where(), exc)
             await self.journal.step(M.Step("hangup", self._where()))
         except AgiTimeout as exc:
-            log.warning("IVR %s: %s; ending the session", self.info.channel, exc)
+            log.warning("IVR %s: %s; ending the call's script", self.info.channel, exc)
             await self.journal.step(M.Step("agi-timeout", self._where(), detail={"error": str(exc)[:200]}))
         except AgiValueError as exc:
             log.error("IVR %s: refused to send an unsafe value: %s", self.info.channel, exc)
@@ -147,7 +147,7 @@ class FlowSession:
             await self.journal.step(M.Step("decision", cur.node, detail={"action": placement.action, "goto": target}))
             if target is not None:
                 return target
-        # HOTLINE_ACTION goes last: a session cut short never leaves "queue" without its queue.
+        # HOTLINE_ACTION goes last: a call cut short never leaves "queue" without its queue.
         variables = {**{k: v for k, v in placement.variables.items() if k != "HOTLINE_ACTION"},
                      "HOTLINE_ACTION": placement.action}
         await self._set(variables)
@@ -200,7 +200,7 @@ def ami_node_of(settings: Any, peer: Any) -> str:
 
 async def serve_call(kernel: Any, flow: Flow, request: AgiRequest, clock: Callable[[], datetime],
                      placer: Placer | None = None) -> list[M.Step]:
-    """A FastAGI route: one session of `flow` for this request; returns the recorded steps."""
+    """A FastAGI route: one run of `flow` for this request; returns the recorded steps."""
     info = call_info(request.headers)
     channel = AgiChannel(request)
     linkedid = info.uniqueid
@@ -212,8 +212,8 @@ async def serve_call(kernel: Any, flow: Flow, request: AgiRequest, clock: Callab
             pass
     journal = CallJournal(kernel, CallIds(linkedid or "unknown", info.uniqueid or "unknown", info.script,
                                           info.caller_number), clock)
-    facts = session_facts(kernel.directory, info, clock(), routing_state(kernel.services.get("routing")))
-    session = FlowSession(kernel, flow, channel, info, journal, placer or placer_for(kernel), clock,
+    facts = call_facts(kernel.directory, info, clock(), routing_state(kernel.services.get("routing")))
+    walk = FlowCall(kernel, flow, channel, info, journal, placer or placer_for(kernel), clock,
                           node=ami_node_of(kernel.settings, request.writer.get_extra_info("peername")))
-    await session.run(facts)
+    await walk.run(facts)
     return journal.steps

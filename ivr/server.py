@@ -39,13 +39,13 @@ class IvrServer:
         await serve_call(self.kernel, self.flow, request, self.clock)
 
     async def stop(self) -> None:
-        """Stop listening and end running sessions (their sockets close, the dialplan continues)."""
+        """Stop listening and end running calls (their sockets close, the dialplan continues)."""
         if self.server is not None:
             self.server.close()
         if self.app is not None:
-            for task in list(self.app.sessions):
+            for task in list(self.app.connections):
                 task.cancel()
-            await asyncio.gather(*self.app.sessions, return_exceptions=True)
+            await asyncio.gather(*self.app.connections, return_exceptions=True)
         if self.server is not None:
             await self.server.wait_closed()
             self.server = None

@@ -24,8 +24,8 @@ def env_block(script: str = "ivr", caller: str = "13800138000", name: str = "张
     return [f"agi_{k}: {v}\n" for k, v in env] + ["\n"]
 
 
-def trace_session(path: Path, conn: int = 1) -> tuple[list[str], list[str], list[str]]:
-    """(environment lines, commands sent, reply lines) of one FastAGI session of a trace file."""
+def trace_connection(path: Path, conn: int = 1) -> tuple[list[str], list[str], list[str]]:
+    """(environment lines, commands sent, reply lines) of one FastAGI connection of a trace file."""
     env, sent, replies = [], [], []
     in_env = True
     for line in path.read_text(encoding="utf-8").splitlines():
@@ -54,7 +54,7 @@ class Caller:
 
 
 class FakeAsterisk:
-    """Connects to a FastAGI server and plays one session; `sent` and `variables` tell what the server did."""
+    """Connects to a FastAGI server and plays one call; `sent` and `variables` tell what the server did."""
 
     def __init__(self, caller: Caller | None = None, env: list[str] | None = None, replies: list[str] | None = None):
         self.caller = caller or Caller()

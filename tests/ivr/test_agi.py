@@ -52,7 +52,7 @@ async def test_hangup_line_before_a_reply_does_not_shift_later_replies():
     first = await req.send_command("GET DATA hotline/menu 5000 1")
     assert first.code == 511 and first.dead
     second = await req.send_command("SET VARIABLE HOTLINE_SKILL consult")
-    assert second.ok and second.result == "1" and second.dead  # the session stays marked hung up
+    assert second.ok and second.result == "1" and second.dead  # the connection stays marked hung up
 
 
 # 4

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from ivr.models import CallbackRequest, IvrStep, SurveyResult, VoiceMessage
 from tests.conftest import TRACES
 from tests.ivr.conftest import CLOSED
-from tests.ivr.fakeagi import Caller, FakeAsterisk, env_block, trace_session
+from tests.ivr.fakeagi import Caller, FakeAsterisk, env_block, trace_connection
 
 
 async def call(ivr_server, keys=(), clock=None, script="ivr", **caller):
@@ -117,7 +117,7 @@ async def test_hangup_during_prompt_playback_ends_cleanly(ivr_server, kernel, ca
 
 
 async def test_trace_hangup_in_ivr_replays_to_a_clean_record(ivr_server, kernel):
-    env, trace_sent, replies = trace_session(TRACES / "hangup-in-ivr.agi.jsonl")
+    env, trace_sent, replies = trace_connection(TRACES / "hangup-in-ivr.agi.jsonl")
     host, port = await ivr_server()
     fake = FakeAsterisk(env=env, replies=replies)
     await fake.run(host, port)
@@ -252,15 +252,15 @@ TRACE_FLOW = {"name": "trace", "entries": {"ivr": "welcome"}, "nodes": {
     "menu": {"type": "menu", "prompt": "menu", "timeout": 5, "retries": 0, "choices": {"1": "consult"}, "fallback": "consult"},
     "consult": {"type": "route", "skill": "consult"},
 }}
-TRACE_SESSIONS = [(name, conn) for name in ("queue-answered", "queue-abandoned", "ring-no-answer", "overflow-redirect",
+TRACE_CONNECTIONS = [(name, conn) for name in ("queue-answered", "queue-abandoned", "ring-no-answer", "overflow-redirect",
                                              "mixmonitor", "hold-blindtransfer") for conn in (1,)] + [("status-midcall", 1), ("status-midcall", 2)]
 
 
-@pytest.mark.parametrize("name, conn", TRACE_SESSIONS, ids=[f"{n}-{c}" for n, c in TRACE_SESSIONS])
-async def test_recorded_sessions_replay_command_for_command(path_server, name, conn):
+@pytest.mark.parametrize("name, conn", TRACE_CONNECTIONS, ids=[f"{n}-{c}" for n, c in TRACE_CONNECTIONS])
+async def test_recorded_connections_replay_command_for_command(path_server, name, conn):
     from ivr.flow import parse_flow
 
-    env, trace_sent, replies = trace_session(TRACES / f"{name}.agi.jsonl", conn)
+    env, trace_sent, replies = trace_connection(TRACES / f"{name}.agi.jsonl", conn)
     host, port = await path_server(flow=parse_flow(TRACE_FLOW))
     fake = FakeAsterisk(env=env, replies=replies)
     await fake.run(host, port)
@@ -290,7 +290,7 @@ async def test_environment_lines_that_are_not_agi_variables_are_logged_and_skipp
     assert fake.variables["HOTLINE_SKILL"] == "mediation"
 
 
-async def test_a_command_that_gets_no_reply_ends_the_session_with_a_record(path_server, path_kernel, monkeypatch):
+async def test_a_command_that_gets_no_reply_ends_the_call_with_a_record(path_server, path_kernel, monkeypatch):
     monkeypatch.setattr("ivr.channel.QUICK", 0.2)
     host, port = await path_server()
     fake = FakeAsterisk(Caller(keys=["3"]))
