@@ -85,51 +85,54 @@ class ReceiverState:
         return {"idempotency_key": key, "status": "accepted"}
 
 
+async def handle_events(state: ReceiverState, request: Request, destination: str) -> dict:
+    """One batch: faults first, then signature, then each item in order."""
+    state.requests += 1
+    faults = state.faults
+    if faults.outage:
+        raise HTTPException(503, "platform outage (simulated)")
+    if faults.latency:
+        await asyncio.sleep(faults.latency)
+    body = await request.body()
+    try:
+        verify(request.headers, body, state.secrets[destination], time.time(), state.tolerance)
+    except SignatureError as exc:
+        state.rejected_signatures += 1
+        raise HTTPException(401, f"{exc.reason}: {exc}") from None
+    roll = state.rng.random()
+    if roll < faults.error_rate:
+        state.injected_errors += 1
+        raise HTTPException(503, "temporary failure (simulated)")
+    try:
+        items = json.loads(body)["events"]
+    except (ValueError, KeyError, TypeError):
+        items = None
+    if not isinstance(items, list):
+        raise HTTPException(400, "body must be {\"events\": [...]}")
+    results = [state.apply(destination, it if isinstance(it, dict) else {}) for it in items]
+    if roll < faults.error_rate + faults.timeout_rate:
+        state.injected_timeouts += 1
+        try:
+            await asyncio.sleep(faults.hang_seconds)
+        except asyncio.CancelledError:  # the server is going away mid-hang: that is the point
+            return {"results": []}
+    return {"results": results}
+
+
 def create_receiver(state: ReceiverState) -> FastAPI:
     """The receiver app over `state` (secrets: destination → {key id: secret})."""
     app = FastAPI(title="12348 platform reference receiver")
     app.state.receiver = state
 
-    async def _events(request: Request, destination: str) -> dict:
-        state.requests += 1
-        faults = state.faults
-        if faults.outage:
-            raise HTTPException(503, "platform outage (simulated)")
-        if faults.latency:
-            await asyncio.sleep(faults.latency)
-        body = await request.body()
-        try:
-            verify(request.headers, body, state.secrets[destination], time.time(), state.tolerance)
-        except SignatureError as exc:
-            state.rejected_signatures += 1
-            raise HTTPException(401, f"{exc.reason}: {exc}") from None
-        roll = state.rng.random()
-        if roll < faults.error_rate:
-            state.injected_errors += 1
-            raise HTTPException(503, "temporary failure (simulated)")
-        try:
-            items = json.loads(body)["events"]
-            assert isinstance(items, list)
-        except (ValueError, KeyError, TypeError, AssertionError):
-            raise HTTPException(400, "body must be {\"events\": [...]}") from None
-        results = [state.apply(destination, it if isinstance(it, dict) else {}) for it in items]
-        if roll < faults.error_rate + faults.timeout_rate:
-            state.injected_timeouts += 1
-            try:
-                await asyncio.sleep(faults.hang_seconds)
-            except asyncio.CancelledError:  # the server is going away mid-hang: that is the point
-                return {"results": []}
-        return {"results": results}
-
     @app.post(PATHS["platform"])
     async def platform_events(request: Request) -> dict:
         """Ticket changes for the 12348 platform."""
-        return await _events(request, "platform")
+        return await handle_events(state, request, "platform")
 
     @app.post(PATHS["gov12345"])
     async def gov12345_events(request: Request) -> dict:
         """Ticket changes for 12345."""
-        return await _events(request, "gov12345")
+        return await handle_events(state, request, "gov12345")
 
     @app.post("/_control")
     async def control(faults: Faults) -> dict:
