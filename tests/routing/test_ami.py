@@ -85,10 +85,9 @@ async def test_killed_link_reconnects_and_resyncs_every_time(server):
     link.listen(seen.append)
     await link.wait_ready(5)
     for _ in range(100):
+        before = link.disconnects
         server.kill_all()
-        for _ in range(500):
-            if not link.connected:
-                break
+        while link.disconnects == before:
             await asyncio.sleep(0.002)
         await link.wait_ready(5)
     assert link.resyncs == 101 and server.logins == 101
@@ -107,7 +106,7 @@ async def test_keepalive_drops_a_silent_peer_and_reconnects(server):
     assert link.disconnects >= 1
     server.mute = False
     await link.wait_ready(5)
-    assert link.resyncs >= 2 and link.last_ping_rtt is None or link.last_ping_rtt >= 0
+    assert link.resyncs >= 2
     await link.stop()
 
 
