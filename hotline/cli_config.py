@@ -105,7 +105,7 @@ def check_cmd(config_dir: Path | None = typer.Argument(
 
 
 def _probe_command():
-    """`hotline12348 probe` lives in integrations/sip; it is registered here with the config tools."""
+    """`hotline12348 probe` lives in integrations/sip; it is registered here with the config commands."""
     from integrations.sip.cli import probe
 
     return probe

@@ -16,7 +16,7 @@ BARESIP_MODULES = Path("/usr/lib/baresip/modules")
 
 
 def free_udp_port() -> int:
-    """A UDP port the OS hands out now (the tool binds it right after)."""
+    """A UDP port the OS hands out now (baresip, SIPp or kamailio binds it right after)."""
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
