@@ -28,6 +28,13 @@ async def landing(request: Request,
     return render(request, "home.html", principal=principal)
 
 
+@router.get("/account", response_class=HTMLResponse)
+async def account_page(request: Request,
+                       principal: Annotated[Principal, Depends(require_page_roles(*PEOPLE))]) -> HTMLResponse:
+    """One's own account: change the password."""
+    return render(request, "account.html", principal=principal)
+
+
 @router.get("/admin/users", response_class=HTMLResponse)
 async def users_page(request: Request,
                      principal: Annotated[Principal, Depends(require_page_roles(Role.ADMIN))]) -> HTMLResponse:

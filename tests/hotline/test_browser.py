@@ -53,6 +53,15 @@ def test_admin_creates_a_seat_operator_in_the_page_who_then_logs_in(live_server,
         seat_page = other.new_page()
         login_in_browser(seat_page, server.base_url, "seat1002", PASSWORD)
         assert "/login" not in seat_page.url and "seat1002" in seat_page.locator(".who").inner_text()
+        seat_page.click("#account")  # the first thing a new operator does: replace the initial password
+        seat_page.fill("#p-current", PASSWORD)
+        seat_page.fill("#p-new", "Own-secret-2026")
+        seat_page.fill("#p-confirm", "Own-secret-2026")
+        seat_page.click("#password-form button[type=submit]")
+        seat_page.locator("#password-ok").wait_for(state="visible")
+        seat_page.click("#logout")
+        seat_page.wait_for_url("**/login")
+        login_in_browser(seat_page, server.base_url, "seat1002", "Own-secret-2026")
     finally:
         other.close()
 
