@@ -64,13 +64,13 @@ async def _with_dispatcher(kernel, policy: DispatchPolicy, body) -> dict:
     server = await ReceiverServer(state).start()
     kernel.settings = kernel.settings.model_copy(update={"platform_url": server.url,
                                                          "gov12345_url": server.url + "/12345"})
-    stop = asyncio.Event()
+    stop_dispatch, stop_traffic = asyncio.Event(), asyncio.Event()
     async with OutboxDispatcher(kernel.sessions, destinations_from_settings(kernel.settings), policy) as d:
-        runner = asyncio.create_task(d.run(stop))
+        runner = asyncio.create_task(d.run(stop_dispatch))
         try:
-            extra = await body(server, state, stop)
+            extra = await body(server, state, stop_traffic)
         finally:
-            stop.set()
+            stop_dispatch.set()
             await runner
     await server.stop()
     async with kernel.sessions() as s:
