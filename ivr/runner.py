@@ -96,7 +96,7 @@ class FlowCall:
             return await self._place(cur, effect)
         if isinstance(effect, M.RegisterCallback):
             await self.journal.callback(effect.number, effect.skill)
-            await self._set({"HOTLINE_ACTION": "callback", "HOTLINE_CALLBACK_NUMBER": effect.number})
+            await self._set({"HOTLINE_CALLBACK_NUMBER": effect.number, "HOTLINE_ACTION": "callback"})
             await self.journal.step(M.Step("callback", cur.node, effect.number, {"skill": effect.skill}))
             await self.channel.stream(effect.prompt, "")
         elif isinstance(effect, M.TakeMessage):
