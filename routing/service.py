@@ -90,12 +90,24 @@ class RoutingService:
             self.writer.submit(record)
         number, seat = record.get("caller_number"), record.get("seat_extension")
         if record["outcome"] == "answered" and number and seat:
-            self.last_contact[number] = (seat, datetime.fromisoformat(record["ended_at"]))
+            ended = datetime.fromisoformat(record["ended_at"])
+            self.last_contact.pop(number, None)  # re-insert: the dict stays ordered oldest first
+            self.last_contact[number] = (seat, ended)
+            self._forget_old_contacts(ended)
         if record["direction"] == "callback" and record["outcome"] == "answered" and number:
             self.pending_callbacks.discard(number)
         if record.get("talk_seconds") and record.get("queues_visited"):
             q = record["queues_visited"][-1]
             self.avg_handle[q] = 0.9 * self.avg_handle.get(q, 240.0) + 0.1 * record["talk_seconds"]
+
+    def _forget_old_contacts(self, now: datetime) -> None:
+        """首问负责制 only looks back N days: drop older contacts (oldest first) so memory stays bounded."""
+        horizon = now - timedelta(days=self.rules.first_contact_days)
+        while self.last_contact:
+            number, (_, at) = next(iter(self.last_contact.items()))
+            if at >= horizon:
+                return
+            del self.last_contact[number]
 
     # ---- placing a call (the IVR's `route` step) ----------------------------------------
     def snapshot(self, node: str, now: datetime | None = None):

@@ -303,3 +303,15 @@ async def test_an_originate_sent_by_another_package_is_known_to_the_state(setup)
     (rec,) = [p for t, p in published if t == "call.record"]
     assert (rec["direction"], rec["outcome"], rec["originate_reason"]) == ("callback", "originate-failed", "3")
     assert not [p for t, p in published if t == "call.new"]  # a callback is not a new inbound call
+
+
+def test_first_contact_memory_forgets_callers_older_than_n_days(directory):
+    from datetime import timedelta
+
+    service = RoutingService(directory, None, clock=Clock(OPEN))
+    now = datetime.fromtimestamp(OPEN, timezone.utc)
+    base = {"outcome": "answered", "direction": "inbound", "seat_extension": "1001"}
+    service._finished({**base, "linkedid": "a", "caller_number": "1", "ended_at": (now - timedelta(days=9)).isoformat()})
+    service._finished({**base, "linkedid": "b", "caller_number": "2", "ended_at": (now - timedelta(days=1)).isoformat()})
+    service._finished({**base, "linkedid": "c", "caller_number": "3", "ended_at": now.isoformat()})
+    assert list(service.last_contact) == ["2", "3"]
