@@ -2,6 +2,7 @@
 (function () {
   "use strict";
   var h = window.hotline;
+  var me = (document.querySelector(".who-name") || { dataset: {} }).dataset.username;
   var ROLES = { seat: "坐席", supervisor: "班长", admin: "管理员", auditor: "审计员", integration: "对接系统" };
 
   function fail(id, err) { var p = document.getElementById(id); p.textContent = err.message; p.hidden = false; }
@@ -12,7 +13,7 @@
     var rows = await h.api("/api/users");
     var tbody = document.querySelector("#users-table tbody");
     tbody.replaceChildren.apply(tbody, rows.map(function (u) {
-      var action = u.active ? h.el("button", { "class": "btn btn-small btn-danger", type: "button", text: "停用",
+      var action = u.active && u.username !== me ? h.el("button", { "class": "btn btn-small btn-danger", type: "button", text: "停用",
         onclick: function () { deactivate(u); } }) : h.el("span", { "class": "muted", text: "" });
       return h.el("tr", { "class": u.active ? "" : "inactive", "data-username": u.username }, [
         h.el("td", { text: u.username }), h.el("td", { text: u.display_name }),
