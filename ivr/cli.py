@@ -8,8 +8,8 @@ import typer
 from hotline.directory import DirectoryError, load_directory
 from hotline.settings import get_settings
 from ivr.flow import FlowError, default_flow_path, load_flow
-from ivr.prompts import VOICES, build_prompts, expand_texts, load_catalogue
-from ivr.validate import check_flow
+from ivr.prompts import VOICES, build_prompts, expand_texts, load_catalogue, missing_audio
+from ivr.validate import Problem, check_flow
 
 name = "ivr"
 app = typer.Typer(help="语音导航 (IVR): 流程校验、提示音生成、流程查看", no_args_is_help=True)
@@ -29,10 +29,16 @@ def _load(file: Path | None):
 
 @app.command()
 def check(file: Path = typer.Argument(None, help="Flow YAML (default: the built-in 12348 flow)"),
-          catalogue: Path = typer.Option(None, help="Prompt catalogue YAML (default: ivr/prompts.yaml)")) -> None:
+          catalogue: Path = typer.Option(None, help="Prompt catalogue YAML (default: ivr/prompts.yaml)"),
+          audio: bool = typer.Option(False, help="Also require an audio file for every prompt under prompts_dir")) -> None:
     """Validate a flow: unreachable nodes, dead ends, loops with no exit, missing prompts, dangling choices."""
     flow, directory = _load(file)
-    problems = check_flow(flow, load_catalogue(catalogue) if catalogue else load_catalogue(), directory)
+    prompts = load_catalogue(catalogue) if catalogue else load_catalogue()
+    problems = check_flow(flow, prompts, directory)
+    if audio:
+        used = sorted({p for n in flow.nodes.values() for p in n.prompts_used()} | set(flow.announcements))
+        problems += [Problem("error", None, f"prompt {pid!r} has no audio file under {get_settings().prompts_dir}/hotline "
+                             "(run: hotline12348 ivr prompts build)") for pid in missing_audio(used, get_settings().prompts_dir)]
     for p in problems:
         typer.echo(str(p), err=p.severity == "error")
     errors = sum(p.severity == "error" for p in problems)

@@ -124,6 +124,12 @@ def render(text: str, voice: str, wav: Path, sln: Path) -> None:
         shutil.move(str(Path(tmp) / "out.sln"), sln)
 
 
+def missing_audio(prompt_ids: list[str], prompts_dir: Path) -> list[str]:
+    """Prompt ids with no `<prompts_dir>/hotline/<id>.wav` (Asterisk would play silence and log a warning)."""
+    folder = Path(prompts_dir) / "hotline"
+    return [pid for pid in prompt_ids if not (folder / f"{pid}.wav").is_file()]
+
+
 def load_manifest(folder: Path) -> dict:
     """The manifest of a prompts folder ({} when absent or unreadable)."""
     try:

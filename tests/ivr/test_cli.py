@@ -61,3 +61,13 @@ def test_prompts_build_writes_under_prompts_dir(env, monkeypatch):
     assert result.exit_code == 0, result.output
     assert (env / "prompts" / "hotline" / "main-menu.wav").exists()
     assert "rendered" in result.output
+
+
+def test_check_audio_names_prompts_without_a_file(env):
+    folder = env / "prompts" / "hotline"
+    folder.mkdir(parents=True)
+    (folder / "welcome.wav").write_bytes(b"RIFF")
+    result = runner.invoke(app, ["check", "--audio"])
+    assert result.exit_code == 1
+    assert "error: prompt 'main-menu' has no audio file" in result.output
+    assert "prompt 'welcome' has no audio file" not in result.output
