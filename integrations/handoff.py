@@ -100,5 +100,6 @@ async def prefill_from_call(session: AsyncSession, linkedid: str, payload: dict 
         "caller_name": src.get("caller_name") or "", "prefecture_code": src.get("prefecture_code"),
         "category_id": src.get("category") or "", "green": bool(src.get("green")),
         "ivr_path": "-".join(map(str, path)) if isinstance(path, list) else str(path),
-        "external_ref": src.get("handoff_ticket"),
+        # A 12345 ticket id; our own GD number means the ticket exists already (see screen_pop).
+        "external_ref": None if str(src.get("handoff_ticket") or "GD").startswith("GD") else src["handoff_ticket"],
     }

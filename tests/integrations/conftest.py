@@ -50,11 +50,11 @@ def supervisor() -> Principal:
 
 
 def _our_tables(metadata) -> set[str]:
-    """Tables of the kernel and of this package (the only ones these tests write)."""
+    """Tables of the kernel, of this package and the call records (the only ones these tests write)."""
     from hotline.db import Base
 
     return {m.local_table.name for m in Base.registry.mappers
-            if m.class_.__module__ in ("hotline.models", "integrations.models")}
+            if m.class_.__module__ in ("hotline.models", "integrations.models", "routing.models")}
 
 
 @pytest_asyncio.fixture
