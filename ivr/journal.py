@@ -24,12 +24,14 @@ class CallIds:
     uniqueid: str
     script: str
     caller_number: str = ""
+    ami_node: str = ""
 
 
 def step_payload(ids: CallIds, step: Step, at: datetime) -> dict[str, Any]:
     """The `call.ivr` bus payload for one step."""
+    # `node` is the flow node (as the IVR contract says); the Asterisk node is `ami_node`.
     return {"linkedid": ids.linkedid, "uniqueid": ids.uniqueid, "script": ids.script, "step": step.kind,
-            "node": step.node, "digits": step.digits, "at": at.isoformat()}
+            "node": step.node, "digits": step.digits, "at": at.isoformat(), "ami_node": ids.ami_node}
 
 
 class CallJournal:

@@ -210,10 +210,10 @@ async def serve_call(kernel: Any, flow: Flow, request: AgiRequest, clock: Callab
             linkedid = (await channel.get_var("CHANNEL(linkedid)")) or info.uniqueid
         except (CallerHungUp, AgiClosed):
             pass
+    ami_node = ami_node_of(kernel.settings, request.writer.get_extra_info("peername"))
     journal = CallJournal(kernel, CallIds(linkedid or "unknown", info.uniqueid or "unknown", info.script,
-                                          info.caller_number), clock)
+                                          info.caller_number, ami_node), clock)
     facts = call_facts(kernel.directory, info, clock(), routing_state(kernel.services.get("routing")))
-    walk = FlowCall(kernel, flow, channel, info, journal, placer or placer_for(kernel), clock,
-                          node=ami_node_of(kernel.settings, request.writer.get_extra_info("peername")))
+    walk = FlowCall(kernel, flow, channel, info, journal, placer or placer_for(kernel), clock, node=ami_node)
     await walk.run(facts)
     return journal.steps

@@ -145,6 +145,7 @@ async def test_every_step_is_published_as_call_ivr(ivr_server, kernel):
         msgs.append(sub.queue.get_nowait().payload)
     assert [m["step"] for m in msgs] == ["start", "play", "condition", "choice", "route"]
     assert set(msgs[0]) >= {"linkedid", "uniqueid", "step", "node", "digits", "at"}
+    assert msgs[0]["ami_node"] == "node1"
     assert msgs[3]["digits"] == "3" and msgs[3]["node"] == "main_menu"
 
 
