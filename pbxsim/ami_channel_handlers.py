@@ -99,8 +99,9 @@ async def originate(s: "AmiSession", h: Headers) -> None:
     if not chan or "/" not in chan:
         error(s, h, "Channel not specified" if not chan else "Invalid channel")
         return
-    if get(h, "Application"):
-        error(s, h, "Originate with Application is not supported by pbxsim; use Context/Exten")
+    app = get(h, "Application")
+    if not app and not exten:
+        error(s, h, "Exten not specified")
         return
     if not is_int(prio):
         error(s, h, "Invalid priority")
@@ -121,7 +122,7 @@ async def originate(s: "AmiSession", h: Headers) -> None:
         return
     success(s, h, "Originate successfully queued")
     do_originate(sim, OriginateRequest(get(h, "ActionID"), chan, ctx, exten, int(prio), cid,
-                                       int(timeout_ms) / 1000, variables))
+                                       int(timeout_ms) / 1000, variables, app, get(h, "Data")))
 
 
 def _parse_callerid(text: str) -> tuple[str, str] | None:

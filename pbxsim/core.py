@@ -128,7 +128,9 @@ class Simulator:
         return "NOT_INUSE"
 
     def refresh_endpoint(self, endpoint: str) -> None:
-        """Recompute and publish the device state of an endpoint."""
+        """Recompute and publish the device state of a PJSIP endpoint (Local channels have none)."""
+        if endpoint not in self.endpoints:
+            return
         self.set_device(f"PJSIP/{endpoint}", self.endpoint_state(f"PJSIP/{endpoint}"))
 
     def spawn(self, coro) -> asyncio.Task:
@@ -146,10 +148,10 @@ class Simulator:
     # -- channels ----------------------------------------------------------------------
     def new_channel(self, endpoint: str, *, state: int = DOWN, context: str, exten: str = "s",
                     cid_num: str = "", cid_name: str = "", linkedid: str | None = None,
-                    tech: str = "PJSIP") -> Channel:
-        """Allocate a channel (`PJSIP/<endpoint>-<8 hex>`) and emit Newchannel."""
+                    name: str | None = None) -> Channel:
+        """Allocate a channel (`PJSIP/<endpoint>-<8 hex>` unless named) and emit Newchannel."""
         uid = self.ids.uniqueid(self.now)
-        chan = Channel(name=f"{tech}/{endpoint}-{self.ids.channel_suffix()}", uniqueid=uid,
+        chan = Channel(name=name or f"PJSIP/{endpoint}-{self.ids.channel_suffix()}", uniqueid=uid,
                        linkedid=linkedid or uid, created=self.now, endpoint=endpoint, state=state,
                        cid_num=cid_num, cid_name=cid_name, context=context, exten=exten)
         ep = self.endpoints.get(endpoint)

@@ -29,6 +29,8 @@ class OriginateRequest:
     cid: tuple[str, str] | None
     timeout: float
     variables: dict[str, str]
+    application: str = ""
+    data: str = ""
 
     @property
     def endpoint(self) -> str:
@@ -88,9 +90,12 @@ class _Originate:
         sim.set_state(chan, UP)
         sim.emit(ev.dial_event("DialEnd", None, chan.snapshot(), ("DialStatus", "ANSWER")))
         sim.refresh_endpoint(chan.endpoint)
-        chan.context, chan.exten, chan.priority = req.context, req.exten, req.priority
         chan.__dict__["_pbx"] = True
-        sim.spawn(run_pbx(sim, chan))
+        if req.application:
+            sim.spawn(run_app(sim, chan, req.application, req.data))
+        else:
+            chan.context, chan.exten, chan.priority = req.context, req.exten, req.priority
+            sim.spawn(run_pbx(sim, chan))
 
     def no_answer(self) -> None:
         sim, chan = self.sim, self.chan
@@ -102,8 +107,25 @@ class _Originate:
 
 
 def originate(sim: "Simulator", req: OriginateRequest) -> None:
-    """Start an async Originate of a PJSIP endpoint into the dialplan."""
-    _Originate(sim, req).start()
+    """Start an async Originate (PJSIP endpoint or Local/exten@context) into the dialplan or an application."""
+    if req.tech_data.lower().startswith("local/"):
+        from .local import LocalOriginate
+
+        LocalOriginate(sim, req).start()
+    else:
+        _Originate(sim, req).start()
+
+
+async def run_app(sim: "Simulator", chan: Channel, app: str, data: str) -> None:
+    """An originated channel runs one application instead of the dialplan, then hangs up."""
+    from .dialplan import APPS
+
+    chan.application, chan.app_data = app, data
+    handler = APPS.get(app) or next((h for name, h in APPS.items() if name.lower() == app.lower()), None)
+    if handler is not None:
+        await handler(sim, chan, data)
+    if not chan.hungup:
+        finish(sim, chan, 16)
 
 
 def _callee_leg(sim: "Simulator", chan: Channel, endpoint: str, dial_string: str) -> Channel:
@@ -126,6 +148,9 @@ def _ring_callee(sim: "Simulator", chan: Channel, leg: Channel) -> None:
     sim.set_state(leg, RINGING)
     sim.refresh_endpoint(leg.endpoint)
     sim.emit(ev.dial_event("DialState", chan.snapshot(), leg.snapshot(), ("DialStatus", "RINGING")))
+    progress = chan.__dict__.get("_on_progress")  # a Local ;2 passes ringing to its ;1
+    if progress is not None:
+        progress()
     script = getattr(sim.endpoints[leg.endpoint], "behaviour", None)
     if script is not None:
         script.on_ring(sim, leg)
@@ -170,6 +195,9 @@ async def _bridge_callee(sim: "Simulator", chan: Channel, leg: Channel) -> str:
     sim.refresh_endpoint(leg.endpoint)
     leg.exten = ""  # the answered callee leg no longer shows the dialled extension (capture)
     sim.emit(ev.dial_event("DialEnd", chan.snapshot(), leg.snapshot(), ("DialStatus", "ANSWER")))
+    answered = chan.__dict__.get("_on_up")  # a Local ;2 answers its ;1 when its callee answers
+    if answered is not None:
+        answered()
     done = asyncio.get_running_loop().create_future()
     chan.__dict__["_bridge_done"] = done
     sim.bridge(leg, chan)

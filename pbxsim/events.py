@@ -33,7 +33,7 @@ EVENT_CLASS = {
     "QueueMemberPause": "agent", "QueueMemberPenalty": "agent", "MixMonitorStart": "call",
     "MixMonitorStop": "call", "DeviceStateChange": "call", "ContactStatus": "system",
     "OriginateResponse": "call", "BlindTransfer": "call", "AttendedTransfer": "call",
-    "VarSet": "dialplan", "Newexten": "dialplan",
+    "VarSet": "dialplan", "Newexten": "dialplan", "LocalBridge": "call",
 }
 
 

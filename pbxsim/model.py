@@ -86,6 +86,7 @@ class IdAllocator:
     def __init__(self, seed: int | None = None) -> None:
         self._uid = itertools.count()
         self._chan = itertools.count()
+        self._local = itertools.count()  # core_unreal.c name_sequence: Local channels count apart
         self._rng = random.Random(seed)
 
     def uniqueid(self, now: float) -> str:
@@ -97,8 +98,8 @@ class IdAllocator:
         return f"{next(self._chan):08x}"
 
     def local_suffix(self) -> str:
-        """Local channels use their own 8-hex-digit counter (core_local.c)."""
-        return f"{next(self._chan):08x}"
+        """Local channels use their own 8-hex-digit counter (main/core_unreal.c)."""
+        return f"{next(self._local):08x}"
 
     def bridge_id(self) -> str:
         """A random UUID like ast_uuid_generate_str."""
