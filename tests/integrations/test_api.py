@@ -189,3 +189,22 @@ async def test_admin_resends_a_dead_letter_and_others_may_not(api, kernel):
     assert r.status_code == 200 and r.json() == {"requeued": [row.id]}
     assert (await api["admin"].post(f"/api/integrations/outbox/{row.id}/resend")).status_code == 404
     assert [a.actor for a in await _audits(kernel, "outbox.resend")] == ["admin"]
+
+
+async def test_callbacks_api_asks_once_per_number_refuses_bad_numbers_and_records_the_result(api, kernel):
+    number = (await api["seat1001"].post("/api/tickets", json=NEW)).json()["number"]
+    await api["seat1001"].post(f"/api/tickets/{number}/status", json={"status": "closed", "reply": "已答复"})
+    # Closing opened the routine 回访; asking again for 不满意 folds into it (one task per number).
+    r = await api["seat1001"].post("/api/callbacks", json={"ticket": number, "reason": "unsatisfied"})
+    assert r.status_code == 201 and not r.json()["created"] and r.json()["reason"] == "unsatisfied"
+    task_id = r.json()["id"]
+    r = await api["seat1001"].post("/api/callbacks", json={"ticket": number, "number": "110\r\n"})
+    assert r.status_code == 422 and "malformed callback number" in r.json()["detail"]["message"]
+    assert [a.outcome for a in await _audits(kernel, "callback.request")] == ["rejected"]
+    assert (await api["seat1002"].post("/api/callbacks", json={"ticket": number})).status_code == 404
+    r = await api["sup410100"].post(f"/api/callbacks/{task_id}/result", json={"satisfaction": 5, "note": "满意"})
+    assert r.status_code == 200 and r.json()["satisfaction"] == 5
+    ticket = (await api["seat1001"].get(f"/api/tickets/{number}")).json()
+    assert (ticket["status"], ticket["satisfaction"]) == ("revisited", 5)
+    assert len((await api["auditor"].get("/api/callbacks")).json()) == 1
+    assert (await api["auditor"].post(f"/api/callbacks/{task_id}/result", json={})).status_code == 403
