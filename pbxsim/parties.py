@@ -84,26 +84,24 @@ def place_call(sim: "Simulator", script: CallerScript, trunk: str = "caller") ->
         sim.sched.call_later(at, calls.dtmf, sim, chan, digit)
     if script.hangup_after is not None:
         sim.sched.call_later(script.hangup_after, calls.remote_hangup, sim, chan)
-    if script.patience is not None or script.talk_time is not None:
-        chan.__dict__["_watch"] = True
-        _watch(sim, chan, script)
     return chan
 
 
-def _watch(sim: "Simulator", chan: Channel, script: CallerScript) -> None:
-    """Poll once a second: abandon after `patience` in queue, hang up after `talk_time` connected."""
-    if chan.hungup:
-        return
-    entry_since = chan.__dict__.get("_queued_since")
-    if chan.application == "Queue" and chan.bridge is None:
-        if entry_since is None:
-            chan.__dict__["_queued_since"] = sim.now
-        elif script.patience is not None and sim.now - entry_since >= script.patience:
-            calls.remote_hangup(sim, chan)
-            return
-    if chan.bridge is not None and script.talk_time is not None:
-        since = chan.__dict__.setdefault("_talk_since", sim.now)
-        if sim.now - since >= script.talk_time:
-            calls.remote_hangup(sim, chan)
-            return
-    sim.sched.call_later(1.0, _watch, sim, chan, script)
+def on_queued(sim: "Simulator", chan: Channel) -> None:
+    """The caller joined a queue: give up after `patience` unless connected or gone by then."""
+    script = chan.party
+    patience = getattr(script, "patience", None)
+    if patience is not None:
+        sim.sched.call_later(patience, _give_up, sim, chan)
+
+
+def on_connected(sim: "Simulator", chan: Channel) -> None:
+    """The caller reached a seat: hang up after `talk_time`."""
+    talk = getattr(chan.party, "talk_time", None)
+    if talk is not None:
+        sim.sched.call_later(talk, calls.remote_hangup, sim, chan)
+
+
+def _give_up(sim: "Simulator", chan: Channel) -> None:
+    if not chan.hungup and chan.bridge is None and chan.application == "Queue":
+        calls.remote_hangup(sim, chan)

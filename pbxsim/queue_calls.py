@@ -43,6 +43,9 @@ def join(eng: "QueueEngine", chan: Channel, queue: str, timeout: float | None, p
     eng.sim.set_device(f"Queue:{q.name}", "RINGING")
     eng.sim.emit(ev.channel_event("QueueCallerJoin", chan, ("Queue", q.name), ("Position", str(pos + 1)),
                                   ("Count", str(len(q.entries)))))
+    from .parties import on_queued
+
+    on_queued(eng.sim, chan)
     eng.kick(q)
     if not entry.attempts and entry.retry_at <= eng.sim.now:
         # queue_exec's loop: not our turn or nobody free, look again after `retry` seconds
@@ -75,8 +78,18 @@ def _has_free(eng: "QueueEngine", q: "QueueState") -> bool:
 def _our_turn(eng: "QueueEngine", entry: "Entry") -> bool:
     """app_queue.c is_our_turn with autofill: waiting callers ahead < free members."""
     q = entry.queue
-    ahead = sum(1 for e in q.entries[:q.entries.index(entry)] if not e.attempts)
-    return ahead < _free_count(eng, q)
+    free = _free_count(eng, q)
+    if free == 0:  # the common case under load: answer without walking the line
+        return False
+    ahead = 0
+    for e in q.entries:
+        if e is entry:
+            return True
+        if not e.attempts:
+            ahead += 1
+            if ahead >= free:
+                return False
+    return False
 
 
 def ring(eng: "QueueEngine", entry: "Entry") -> None:
@@ -188,6 +201,9 @@ def _connect(eng: "QueueEngine", entry: "Entry", att: "Attempt") -> None:
         sim.refresh_endpoint(o.chan.endpoint)
     entry.attempts = [att]
     sim.bridge(att.chan, caller)
+    from .parties import on_connected
+
+    on_connected(sim, caller)
     eng.bridged[caller.name] = (entry, att, sim.now)
     eng.bridged[att.chan.name] = (entry, att, sim.now)
     if not entry.outcome.done():
