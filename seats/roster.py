@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Path, Query
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlalchemy import and_, select
 
@@ -116,7 +116,8 @@ async def add_shift(body: ShiftIn, principal: Planner, session: SessionDep, kern
 
 
 @router.delete("/{shift_id}", status_code=204)
-async def delete_shift(shift_id: int, principal: Planner, session: SessionDep) -> None:
+async def delete_shift(principal: Planner, session: SessionDep,
+                       shift_id: int = Path(..., ge=1, le=2**31 - 1)) -> None:
     """Remove a planned shift (own center for supervisors)."""
     row = await session.get(DutyShift, shift_id)
     if row is None or (principal.role == Role.SUPERVISOR and row.center_code != principal.center_code):

@@ -137,3 +137,8 @@ async def test_previous_calls_and_tickets_of_the_caller_come_newest_first(kernel
         ("A2", "放弃", None, None), ("A1", "已接听", "1011", 61)]
     assert [(t["owner"], t["owner_seat"], t["caller"]) for t in tickets] == [("wang", "1002", "139****5678")]
     assert await previous_calls(s, None) == []
+
+
+async def test_roster_ids_beyond_the_column_range_are_refused_not_crashing(client_for):
+    r = await client_for("boss").delete(f"/api/seats/roster/{2**40}")
+    assert r.status_code == 422
