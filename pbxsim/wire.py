@@ -14,7 +14,7 @@ class WireError(ValueError):
 
 def check_value(value: str) -> str:
     """Return `value` if it holds no CR/LF/control characters, else raise WireError."""
-    if _CONTROL.search(value):
+    if not value.isprintable() and _CONTROL.search(value):  # isprintable: C-speed common case
         raise WireError(f"control character in value {value!r}")
     return value
 

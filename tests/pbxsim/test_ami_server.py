@@ -168,3 +168,12 @@ async def test_oversized_request_is_refused_and_dropped(ami):
     assert (await _response(r))["Message"] == "Request too long"
     w.write(b"\r\n\r\nAction: Ping\r\n\r\n")
     assert (await _response(r))["Ping"] == "Pong"
+
+
+def test_wire_refuses_every_control_character_and_keeps_unicode():
+    from pbxsim.wire import WireError, check_value, encode
+
+    assert check_value("张三 李律师(1001)　全角空格") == "张三 李律师(1001)　全角空格"
+    for bad in ["a\rb", "a\nb", "a\x00", "\x1b[0m", "x\x7f"]:
+        with pytest.raises(WireError):
+            encode([("CallerIDName", bad)])
