@@ -1,0 +1,224 @@
+"""Live wallboard service: today's statistics from stored records, live state from routing and the bus,
+frames pushed to every watcher, alarms raised and cleared (logged and published)."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import datetime, time as dtime, timedelta, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from hotline.db import utcnow
+from supervisor.alarms import AlarmChange, Thresholds, evaluate
+from supervisor.board import TodayStats, alarm_values, build_frame, visible_part
+from supervisor.metrics import MetricParams
+
+log = logging.getLogger(__name__)
+TOPICS = ("call.", "seat.status", "member.status")
+
+
+def day_start(now: datetime, tz: str) -> datetime:
+    """Midnight (local time of the hotline) of `now`'s day, in UTC."""
+    local = now.astimezone(ZoneInfo(tz))
+    return datetime.combine(local.date(), dtime(0), ZoneInfo(tz)).astimezone(timezone.utc)
+
+
+def live_queues(routing: Any, now: datetime) -> dict[str, dict]:
+    """Waiting callers and the longest wait per queue, from the routing engine's state (all nodes)."""
+    out: dict[str, dict] = {}
+    if routing is None:
+        return out
+    t = now.timestamp()
+    for ns in routing.state.nodes.values():
+        for q in ns.queues.values():
+            joined = [ns.calls[lid].visits[-1].joined_at for lid in q.callers
+                      if lid in ns.calls and ns.calls[lid].visits]
+            row = out.setdefault(q.name, {"waiting": 0, "longest_wait_seconds": None})
+            row["waiting"] += len(q.callers)
+            if joined:
+                row["longest_wait_seconds"] = max(row["longest_wait_seconds"] or 0, round(t - min(joined)))
+    return out
+
+
+class WallboardService:
+    """Holds today's records and seat states, pushes a frame after events (coalesced), evaluates alarms."""
+
+    def __init__(self, kernel: Any, *, params: MetricParams, thresholds: Thresholds,
+                 clock: Callable[[], datetime] = utcnow, min_interval: float = 0.1) -> None:
+        self.kernel, self.params, self.thresholds, self.clock = kernel, params, thresholds, clock
+        self.min_interval = min_interval
+        self.tz = kernel.directory.hours.timezone
+        self.today = TodayStats(params)
+        self.day = day_start(clock(), self.tz)
+        self.seats: dict[str, dict] = {}
+        self.alarms: dict[tuple[str, str], dict] = {}
+        self.frame: dict | None = None
+        self.watchers: set[asyncio.Queue] = set()
+        self._sub = None
+        self._task: asyncio.Task | None = None
+        self._flush: asyncio.Handle | None = None
+        self._last_flush = 0.0
+        self._alarm_tasks: set[asyncio.Task] = set()
+
+    async def start(self) -> None:
+        """Load today's records, seat states and open alarms, then follow the bus."""
+        await self.reload()
+        self._sub = self.kernel.bus.subscribe("*")
+        self._task = asyncio.get_running_loop().create_task(self._follow(), name="wallboard-follow")
+        self.refresh()
+
+    async def stop(self) -> None:
+        if self._sub is not None:
+            self.kernel.bus.unsubscribe(self._sub)
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self._flush is not None:
+            self._flush.cancel()
+        for t in list(self._alarm_tasks):
+            with contextlib.suppress(Exception):
+                await t
+
+    async def reload(self) -> None:
+        """Everything from the database: what a restart starts from."""
+        from routing.models import CallRecord
+        from seats.models import SeatSession
+        from seats.service import view
+        from supervisor.models import AlarmLog
+        from supervisor.reports import record_dict
+
+        self.day = day_start(self.clock(), self.tz)
+        self.today = TodayStats(self.params)
+        async with self.kernel.sessions() as session:
+            for row in await session.scalars(select(CallRecord).where(CallRecord.offered_at >= self.day)):
+                self.today.add(record_dict(row))
+            for row in await session.scalars(select(SeatSession)):
+                self.seats[row.extension] = view(row, self.kernel.directory.seat(row.extension))
+            for row in await session.scalars(select(AlarmLog).where(AlarmLog.cleared_at.is_(None))):
+                self.alarms[(row.scope, row.metric)] = {"id": row.id, "scope": row.scope, "metric": row.metric,
+                                                        "level": row.level, "center_code": row.center_code,
+                                                        "value": row.value, "raised_at": row.raised_at.isoformat()}
+
+    def watch(self) -> asyncio.Queue:
+        """A queue receiving every new frame (the latest one first)."""
+        q: asyncio.Queue = asyncio.Queue(maxsize=2)
+        self.watchers.add(q)
+        if self.frame is not None:
+            q.put_nowait(self.frame)
+        return q
+
+    def unwatch(self, q: asyncio.Queue) -> None:
+        self.watchers.discard(q)
+
+    async def _follow(self) -> None:
+        async for msg in self._sub:
+            try:
+                self.on_event(msg.topic, msg.payload)
+            except Exception:  # noqa: BLE001 - one bad payload must not stop the wallboard
+                log.exception("wallboard: cannot apply %s", msg.topic)
+
+    def on_event(self, topic: str, payload: dict) -> None:
+        """Apply one bus event and schedule a push."""
+        if topic == "call.record":
+            if self._is_today(payload.get("offered_at")):
+                self.today.add(payload)
+        elif topic == "seat.status" and payload.get("extension"):
+            self.seats[payload["extension"]] = payload
+        elif not topic.startswith(TOPICS):
+            return
+        self.refresh()
+
+    def _is_today(self, offered_at) -> bool:
+        at = datetime.fromisoformat(offered_at) if isinstance(offered_at, str) else offered_at
+        return at is not None and at >= self.day
+
+    def refresh(self) -> None:
+        """Push soon: at once when the last push is older than `min_interval`, else at that moment."""
+        if self._flush is not None:
+            return
+        loop = asyncio.get_running_loop()
+        delay = max(0.0, self._last_flush + self.min_interval - loop.time())
+        self._flush = loop.call_later(delay, self.push)
+
+    def push(self) -> dict:
+        """Build the frame, evaluate alarms, hand the frame to every watcher."""
+        self._flush = None
+        loop = asyncio.get_running_loop()
+        self._last_flush = loop.time()
+        now = self.clock()
+        if day_start(now, self.tz) != self.day:  # midnight: today's counts start again
+            self.day, self.today = day_start(now, self.tz), TodayStats(self.params)
+        frame = build_frame(self.kernel.directory, live_queues(self.kernel.services.get("routing"), now),
+                            self.seats, self.today, now)
+        changes = evaluate(alarm_values(frame), self.thresholds,
+                           {k: a["level"] for k, a in self.alarms.items()})
+        if changes:
+            self._apply_alarms(changes, frame, now)
+        self.frame = frame
+        for q in list(self.watchers):
+            if q.full():
+                with contextlib.suppress(asyncio.QueueEmpty):
+                    q.get_nowait()
+            q.put_nowait(frame)
+        self.publish_gauges(frame)
+        return frame
+
+    def part(self, frame: dict, centers: frozenset[str] | None) -> dict:
+        """What one watcher may see of a frame, with the active alarms."""
+        return visible_part(frame, centers, sorted(self.alarms.values(), key=lambda a: (a["scope"], a["metric"])))
+
+    def _apply_alarms(self, changes: list[AlarmChange], frame: dict, now: datetime) -> None:
+        centers = {row["queue"]: row["center_code"] for row in frame["queues"]}
+        for ch in changes:
+            key = (ch.scope, ch.metric)
+            base = {"kind": f"queue.{ch.metric}", "scope": ch.scope, "metric": ch.metric,
+                    "center_code": centers.get(ch.scope, ch.scope), "value": ch.value, "at": now.isoformat()}
+            if ch.kind == "cleared":
+                self.alarms.pop(key, None)
+                self.kernel.bus.publish("alarm.cleared", {**base, "level": ch.level})
+            else:
+                self.alarms[key] = {**base, "level": ch.level, "threshold": ch.threshold, "raised_at": now.isoformat()}
+                self.kernel.bus.publish("alarm.raised", {**base, "severity": ch.level, "level": ch.level,
+                                                         "key": f"{ch.scope}:{ch.metric}", "threshold": ch.threshold,
+                                                         "message": alarm_message(ch, base["center_code"])})
+        task = asyncio.get_running_loop().create_task(self._log_alarms(changes, centers, now))
+        self._alarm_tasks.add(task)
+        task.add_done_callback(self._alarm_tasks.discard)
+
+    async def _log_alarms(self, changes: list[AlarmChange], centers: dict[str, str], now: datetime) -> None:
+        from supervisor.models import AlarmLog
+
+        try:
+            async with self.kernel.sessions() as session:
+                for ch in changes:
+                    if ch.kind == "cleared":
+                        rows = await session.scalars(select(AlarmLog).where(
+                            AlarmLog.scope == ch.scope, AlarmLog.metric == ch.metric, AlarmLog.cleared_at.is_(None)))
+                        for row in rows:
+                            row.cleared_at = now
+                    else:
+                        session.add(AlarmLog(scope=ch.scope, center_code=centers.get(ch.scope, ch.scope)[:6],
+                                             metric=ch.metric, level=ch.level, value=ch.value,
+                                             threshold=ch.threshold, raised_at=now))
+                    await session.flush()
+                await session.commit()
+        except Exception:  # noqa: BLE001 - the board keeps running; the next change is logged again
+            log.exception("wallboard: cannot log alarms")
+
+    def publish_gauges(self, frame: dict) -> None:
+        from supervisor.prometheus import update
+
+        update(frame)
+
+
+def alarm_message(ch: AlarmChange, center_code: str) -> str:
+    """A zh-CN line for the alarm list."""
+    from supervisor.alarms import METRIC_LABELS
+
+    level = "红色" if ch.level == "red" else "黄色"
+    return f"{level}告警：{ch.scope} {METRIC_LABELS.get(ch.metric, ch.metric)} = {ch.value} (阈值 {ch.threshold})"

@@ -1,0 +1,46 @@
+"""Reading what reports need from the database: call records, seat events, quality-checked calls."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from supervisor.metrics import Window
+from supervisor.reports import record_dict
+
+REACH_DAYS = 7  # an abandoned call counts as reached when the citizen got through within a week
+
+
+async def load_records(session: AsyncSession, window: Window, *, reach_days: int = REACH_DAYS) -> list[dict]:
+    """Call records offered in the window, plus the following days' (to see who was reached later)."""
+    from routing.models import CallRecord
+
+    stmt = select(CallRecord).where(CallRecord.offered_at >= window.start,
+                                    CallRecord.offered_at < window.end + timedelta(days=reach_days))
+    return [record_dict(r) for r in await session.scalars(stmt.order_by(CallRecord.offered_at))]
+
+
+async def load_events(session: AsyncSession, window: Window) -> list[dict]:
+    """Seat events of the window, and each seat's last event before it (its state when the window opened)."""
+    from seats.models import SeatEvent
+
+    last = (select(SeatEvent.extension, func.max(SeatEvent.at).label("at"))
+            .where(SeatEvent.at < window.start).group_by(SeatEvent.extension).subquery())
+    before = select(SeatEvent).join(last, and_(SeatEvent.extension == last.c.extension, SeatEvent.at == last.c.at))
+    inside = select(SeatEvent).where(SeatEvent.at >= window.start, SeatEvent.at < window.end)
+    rows = list(await session.scalars(before)) + list(await session.scalars(inside))
+    return [{"extension": e.extension, "center_code": e.center_code, "from_state": e.from_state,
+             "to_state": e.to_state, "reason": e.reason, "linkedid": e.linkedid, "at": e.at, "id": e.id}
+            for e in sorted(rows, key=lambda e: (e.at, e.id))]
+
+
+async def load_qa_checked(session: AsyncSession, linkedids: list[str]) -> frozenset[str]:
+    """The calls among `linkedids` that have a quality check (质检)."""
+    from recordings.models import QualityScore
+
+    found: set[str] = set()
+    for i in range(0, len(linkedids), 500):
+        chunk = linkedids[i:i + 500]
+        found.update(await session.scalars(select(QualityScore.linkedid).where(QualityScore.linkedid.in_(chunk))))
+    return frozenset(found)
