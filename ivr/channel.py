@@ -10,6 +10,7 @@ from ivr.agi import AgiReply, AgiRequest, AgiValueError, quote
 log = logging.getLogger(__name__)
 KEYS = "0123456789*#"
 QUICK = 10.0  # seconds for commands that play nothing (ANSWER, SET/GET VARIABLE, CHANNEL STATUS, VERBOSE)
+MARGIN = 30.0  # seconds allowed beyond a prompt's known length before a reply counts as lost
 _VAR = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,39}(\([A-Za-z0-9_]{1,40}\))?$")
 _SOUND = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_./-]{0,200}$")
 
@@ -43,9 +44,10 @@ def var_name(name: str) -> str:
 class AgiChannel:
     """The channel behind one FastAGI connection."""
 
-    def __init__(self, request: AgiRequest, sounds: str = "hotline"):
+    def __init__(self, request: AgiRequest, sounds: str = "hotline", durations: dict[str, float] | None = None):
         self.request = request
         self.sounds = sounds
+        self.durations = durations or {}
         self.name = request.headers.get("agi_channel", "?")
 
     async def _send(self, line: str, timeout: float | None = None) -> AgiReply:
@@ -64,6 +66,11 @@ class AgiChannel:
         log.warning("AGI %s: %s failed with result=-1 but the channel is still up (status %s): missing prompt?",
                     self.name, after, reply.result)
 
+    def _media_timeout(self, prompt_id: str, waiting: float = 0.0) -> float | None:
+        """A prompt's known length + waiting for keys + a margin; None (the connection default) when unknown."""
+        length = self.durations.get(prompt_id)
+        return None if length is None else length + waiting + MARGIN
+
     def prompt(self, prompt_id: str) -> str:
         """The sound file Asterisk plays for a prompt id (hotline/<id>)."""
         return sound_name(f"{self.sounds}/{prompt_id}")
@@ -75,7 +82,8 @@ class AgiChannel:
     async def stream(self, prompt_id: str, escape: str = KEYS) -> str | None:
         """Play a prompt; the key that interrupted it, or None."""
         escape = "".join(k for k in escape if k in KEYS)
-        reply = await self._send(f"STREAM FILE {self.prompt(prompt_id)} {quote(escape) if escape else chr(34) * 2}")
+        reply = await self._send(f"STREAM FILE {self.prompt(prompt_id)} {quote(escape) if escape else chr(34) * 2}",
+                                 self._media_timeout(prompt_id))
         return await self._key_from(reply, f"STREAM FILE {prompt_id}")
 
     async def say_digits(self, digits: str) -> str | None:
@@ -103,7 +111,8 @@ class AgiChannel:
 
     async def get_data(self, prompt_id: str, timeout_ms: int, max_digits: int) -> tuple[str, bool]:
         """Play a prompt and read keys: (digits, timed_out). `#` ends input and is never returned."""
-        reply = await self._send(f"GET DATA {self.prompt(prompt_id)} {int(timeout_ms)} {int(max_digits)}")
+        reply = await self._send(f"GET DATA {self.prompt(prompt_id)} {int(timeout_ms)} {int(max_digits)}",
+                                 self._media_timeout(prompt_id, timeout_ms / 1000 * max(1, max_digits)))
         if not reply.ok:
             log.warning("AGI %s: GET DATA %s: unexpected reply %r, treated as no input", self.name, prompt_id, reply.text)
             return "", True

@@ -124,6 +124,20 @@ def render(text: str, voice: str, wav: Path, sln: Path) -> None:
         shutil.move(str(Path(tmp) / "out.sln"), sln)
 
 
+def durations(prompts_dir: Path) -> dict[str, float]:
+    """Seconds of every prompt WAV under `<prompts_dir>/hotline` (unreadable files are skipped)."""
+    import wave
+
+    out = {}
+    for path in (Path(prompts_dir) / "hotline").glob("*.wav"):
+        try:
+            with wave.open(str(path), "rb") as w:
+                out[path.stem] = w.getnframes() / w.getframerate()
+        except (wave.Error, EOFError, OSError):
+            log.warning("prompt %s is not a readable WAV; its commands use the default timeout", path)
+    return out
+
+
 def missing_audio(prompt_ids: list[str], prompts_dir: Path) -> list[str]:
     """Prompt ids with no `<prompts_dir>/hotline/<id>.wav` (Asterisk would play silence and log a warning)."""
     folder = Path(prompts_dir) / "hotline"

@@ -199,10 +199,10 @@ def ami_node_of(settings: Any, peer: Any) -> str:
 
 
 async def serve_call(kernel: Any, flow: Flow, request: AgiRequest, clock: Callable[[], datetime],
-                     placer: Placer | None = None) -> list[M.Step]:
+                     placer: Placer | None = None, durations: dict[str, float] | None = None) -> list[M.Step]:
     """A FastAGI route: one run of `flow` for this request; returns the recorded steps."""
     info = call_info(request.headers)
-    channel = AgiChannel(request)
+    channel = AgiChannel(request, durations=durations)
     linkedid = info.uniqueid
     if info.script == "callback-ivr":
         # An originated leg belongs to the call that asked for it; an inbound caller's linkedid is its uniqueid.

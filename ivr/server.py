@@ -10,6 +10,7 @@ from typing import Any
 from hotline.db import utcnow
 from ivr.agi import AgiApplication, AgiRequest
 from ivr.flow import SCRIPTS, Flow
+from ivr.prompts import durations
 from ivr.runner import serve_call
 
 log = logging.getLogger(__name__)
@@ -24,9 +25,12 @@ class IvrServer:
         self.clock = clock
         self.app: AgiApplication | None = None
         self.server: asyncio.base_events.Server | None = None
+        self.durations: dict[str, float] = {}
 
     async def start(self, host: str, port: int) -> tuple[str, int]:
         """Listen on host:port (0 = any free port); returns the bound address."""
+        # Prompt lengths bound each playing command's wait (a lost reply is noticed in seconds, not minutes).
+        self.durations = durations(self.kernel.settings.prompts_dir)
         self.app = AgiApplication(command_timeout=self.flow.command_timeout)
         for script in SCRIPTS:
             self.app.add_route(script, self._handle)
@@ -36,7 +40,7 @@ class IvrServer:
         return bound
 
     async def _handle(self, request: AgiRequest) -> None:
-        await serve_call(self.kernel, self.flow, request, self.clock)
+        await serve_call(self.kernel, self.flow, request, self.clock, durations=self.durations)
 
     async def stop(self) -> None:
         """Stop listening and end running calls (their sockets close, the dialplan continues)."""

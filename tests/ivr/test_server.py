@@ -301,3 +301,23 @@ async def test_a_command_that_gets_no_reply_ends_the_call_with_a_record(path_ser
     async with path_kernel.sessions() as s:
         rows = (await s.execute(select(IvrStep).where(IvrStep.kind == "agi-timeout"))).scalars().all()
     assert rows and rows[-1].node == "route_mediation"
+
+
+async def test_a_prompt_reply_that_never_comes_times_out_after_its_length(path_server, path_kernel, monkeypatch):
+    import wave
+
+    folder = path_kernel.settings.prompts_dir / "hotline"
+    folder.mkdir(parents=True, exist_ok=True)
+    with wave.open(str(folder / "welcome.wav"), "wb") as w:
+        w.setnchannels(1), w.setsampwidth(2), w.setframerate(8000)
+        w.writeframes(bytes(1600))  # 0.1 s
+    monkeypatch.setattr("ivr.channel.MARGIN", 0.2)
+    host, port = await path_server()
+    fake = FakeAsterisk(Caller(keys=["3"]))
+    original = fake.answer
+    fake.answer = lambda cmd: [] if cmd.startswith("STREAM FILE hotline/welcome") else original(cmd)
+    await fake.run(host, port, timeout=5)  # the flow's 180 s default would outlast this
+    assert fake.sent[-1].startswith("STREAM FILE hotline/welcome")
+    async with path_kernel.sessions() as s:
+        row = (await s.execute(select(IvrStep).where(IvrStep.kind == "agi-timeout", IvrStep.node == "greeting"))).scalars().first()
+    assert row is not None
