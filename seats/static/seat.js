@@ -43,7 +43,8 @@
     $("btn-logout").disabled = !on || inCall || ringing;
     ["btn-hold", "btn-unhold", "btn-transfer", "btn-hangup"].forEach(function (id) { $(id).disabled = !inCall; });
     $("pop").dataset.state = s.status;
-    $("pop-call-state").textContent = ringing ? "振铃" : inCall ? "通话中" : s.status === "wrap_up" ? "话后处理" : "空闲";
+    $("pop-call-state").textContent = ringing ? "振铃" : inCall ? "通话中" : s.status === "wrap_up" ? "话后处理"
+      : s.call && s.call.ended ? "上一通来电" : "空闲";
     if (s.call && s.call.linkedid) lastCall = s.call.linkedid;
     clearInterval(acwTimer);
     $("acw").hidden = s.status !== "wrap_up";
