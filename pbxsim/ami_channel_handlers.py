@@ -84,10 +84,13 @@ async def redirect(s: "AmiSession", h: Headers) -> None:
         error(s, h, "Redirect failed")
         return
     success(s, h, "Redirect successful" if extra is None else "Dual Redirect successful")
-    calls.redirect(sim, chan, ctx, exten, int(prio))
-    if extra is not None:
-        calls.redirect(sim, extra, get(h, "ExtraContext") or ctx, get(h, "ExtraExten") or exten,
-                       int(get(h, "ExtraPriority") or prio))
+    both = extra is not None and sim.peer(chan) is extra
+    if extra is not None:  # set the extra leg's destination first: it must not be hung up
+        extra.context, extra.exten = get(h, "ExtraContext") or ctx, get(h, "ExtraExten") or exten
+        extra.priority = int(get(h, "ExtraPriority") or prio)
+    calls.redirect(sim, chan, ctx, exten, int(prio), keep_peer=both)
+    if extra is not None and not both:
+        calls.redirect(sim, extra, extra.context, extra.exten, extra.priority)
 
 
 async def originate(s: "AmiSession", h: Headers) -> None:

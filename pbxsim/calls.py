@@ -142,6 +142,35 @@ def _end_plain_bridge(sim: "Simulator", hanging: Channel) -> None:
     _bridge_done(hanging)
 
 
+def _leave_for_redirect(sim: "Simulator", chan: Channel, keep_peer: bool) -> None:
+    peer, br = sim.peer(chan), chan.bridge
+    if chan.name in sim.queues.bridged:
+        end_bridged(sim, chan, reason="transfer", transfer=True)
+    sim.leave_bridge(chan)
+    if peer is not None:
+        sim.leave_bridge(peer)
+    if br is not None:
+        sim.destroy_bridge(br)
+    for c in (chan, peer) if keep_peer else (chan,):
+        if c is not None:
+            c.__dict__["_transferred"] = True
+            c.__dict__["_redirected"] = True
+            if c.__dict__.get("_bridge_done") is None:  # not running a dialplan yet (a Dial() callee)
+                from .dialplan import run_pbx
+
+                c.__dict__["_pbx"] = True
+                sim.spawn(run_pbx(sim, c))
+            _bridge_done(c)
+    if peer is not None and not keep_peer:
+        if peer.__dict__.get("_pbx") is None or peer.__dict__.get("_bridge_done") is None:
+            sim.destroy(peer, 16)
+            sim.refresh_endpoint(peer.endpoint)
+        else:
+            peer.hangup_cause = 16
+            peer.variables["__SOFTHANGUP"] = "1"
+            _bridge_done(peer)
+
+
 def _bridge_done(chan: Channel) -> None:
     fut = chan.__dict__.get("_bridge_done")
     if fut is not None and not fut.done():
@@ -168,10 +197,18 @@ def hangup(sim: "Simulator", chan: Channel, cause: int = 16) -> None:
     interrupt(chan)
 
 
-def redirect(sim: "Simulator", chan: Channel, context: str, exten: str, priority: int) -> None:
-    """Move a channel to another dialplan location (AMI Redirect, ast_async_goto)."""
+def redirect(sim: "Simulator", chan: Channel, context: str, exten: str, priority: int,
+             keep_peer: bool = False) -> None:
+    """Move a channel to another dialplan location (AMI Redirect, ast_async_goto).
+
+    A bridged channel leaves its bridge; the two-party bridge dissolves and the other party is
+    hung up unless it is redirected too (ExtraChannel). A queue call ends as a transfer.
+    """
     chan.context, chan.exten, chan.priority = context, exten, priority
     chan.__dict__["_redirected"] = True
+    if chan.bridge is not None:
+        _leave_for_redirect(sim, chan, keep_peer)
+        return
     pending = queue_calls.abandon(sim.queues, chan, hangup=False)
     for att in pending:
         sim.destroy(att.chan, 0)

@@ -202,4 +202,6 @@ async def _bridge_callee(sim: "Simulator", chan: Channel, leg: Channel) -> str:
     chan.__dict__["_bridge_done"] = done
     sim.bridge(leg, chan)
     await done
+    if chan.__dict__.pop("_transferred", False):  # redirected out of the bridge: go on elsewhere
+        return "ok"
     return "hangup"

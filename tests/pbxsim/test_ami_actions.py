@@ -156,3 +156,21 @@ async def test_hangup_by_regex_lists_what_it_hung_up(env):
     await sim.sched.advance(0.1)
     assert sim.channels == {}
     assert (await c.action("Hangup", Channel="/(/"))["Message"] == "Regex compile failed on: /(/"
+
+
+async def test_redirect_of_a_connected_caller_ends_the_queue_call_as_a_transfer(env):
+    sim, _, port = env
+    seen: list = []
+    sim.listeners.append(seen.append)
+    c = await Client.open(port, events="off")
+    add(sim, "q", "seat1")
+    chan = call(sim, "q")
+    await sim.sched.advance(3)  # seat answered after 1 s
+    assert chan.bridge is not None
+    msg = await c.action("Redirect", Channel=chan.name, Context="handoff-12345", Exten="12345", Priority="1")
+    assert msg["Message"] == "Redirect successful"
+    await sim.sched.advance(1)
+    complete = next(dict(e) for e in seen if e[0] == ("Event", "AgentComplete"))
+    assert complete["Reason"] == "transfer"
+    assert chan.name in sim.channels and chan.context == "handoff-12345" and chan.bridge is None
+    assert not [c for c in sim.channels if c.startswith("PJSIP/seat1-")]  # the seat leg was hung up
