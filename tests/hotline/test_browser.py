@@ -30,6 +30,12 @@ def test_cli_created_admin_logs_in_through_the_page_and_lands_on_the_shell(live_
     assert "管理员" in page.locator(".who").inner_text()
     assert page.locator(".brand").inner_text().replace("\n", "").endswith("12348公共法律服务热线")
     page.screenshot(path=str(artifacts / "shell-admin-users.png"), full_page=True)
+    page.click("nav.mainnav >> text=审计日志")
+    page.wait_for_url("**/admin/audit")
+    page.wait_for_selector("#audit-table tbody tr")
+    rows = page.locator("#audit-table tbody").inner_text()
+    assert "auth.login" in rows and "denied" in rows and "ok" in rows  # the failed and the good login
+    page.screenshot(path=str(artifacts / "shell-audit-log.png"), full_page=True)
     page.click("#logout")
     page.wait_for_url("**/login")
     page.goto(server.base_url + "/admin/users")
