@@ -16,15 +16,15 @@ SetLogLevel(-1)
 model_path, wav_path, chunk, seed = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 model = Model(model_path)
 ctypes.CDLL(None).srand(ctypes.c_uint(seed))
-wf = wave.open(wav_path, "rb")
-rec = KaldiRecognizer(model, wf.getframerate())
-rec.SetWords(True)
 utterances = []
-while True:
-    data = wf.readframes(chunk)
-    if not data:
-        break
-    if rec.AcceptWaveform(data):
-        utterances.append(json.loads(rec.Result()).get("result", []))
+with wave.open(wav_path, "rb") as wf:
+    rec = KaldiRecognizer(model, wf.getframerate())
+    rec.SetWords(True)
+    while True:
+        data = wf.readframes(chunk)
+        if not data:
+            break
+        if rec.AcceptWaveform(data):
+            utterances.append(json.loads(rec.Result()).get("result", []))
 utterances.append(json.loads(rec.FinalResult()).get("result", []))
 print(json.dumps([u for u in utterances if u]))

@@ -112,7 +112,7 @@ def test_rule_sets_load_from_plain_data_and_reject_unknown_keys():
 
 def test_sampling_never_falls_below_five_percent_and_takes_every_failed_call():
     scored = sampled = 0
-    for i in range(1000):
+    for _ in range(1000):
         if should_sample(scored, sampled, draw=0.99):  # unlucky draws only: the floor alone
             sampled += 1
         scored += 1
