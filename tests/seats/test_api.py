@@ -262,6 +262,8 @@ async def test_the_seat_websocket_sends_state_with_the_number_masked(seat_app, k
         cookie = {"Cookie": f"access_token={token_for(kernel, users['li'])}"}
         async with websockets.connect(base.replace("http", "ws") + "/ws/seat", additional_headers=cookie) as ws:
             msg = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            await comp.service.login("1001", users["li"], B, takeover=True)  # a second browser takes over
+            notices = [json.loads(await asyncio.wait_for(ws.recv(), 10)) for _ in range(2)]
         refused = None
         boss = {"Cookie": f"access_token={token_for(kernel, users['boss'])}"}
         try:
@@ -275,6 +277,8 @@ async def test_the_seat_websocket_sends_state_with_the_number_masked(seat_app, k
     assert msg["type"] == "state" and msg["seat"]["status"] == "paused"
     assert msg["seat"]["call"]["caller_number"] == "138****8000"
     assert refused is not None  # a supervisor is not a seat: the socket is refused
+    (taken,) = [n for n in notices if n["type"] == "console"]
+    assert (taken["action"], taken["console_id"], taken["by"]) == ("taken_over", A, "li")
 
 
 async def test_summary_adds_up_talk_and_wrap_up_from_the_stored_rows(client_for, kernel):
