@@ -24,11 +24,14 @@ ROOT = Path(__file__).resolve().parent.parent
 CANDIDATES = [
     ("/api/me", "admin"),
     ("/api/tickets", "admin"),
-    ("/api/calls", "admin"),
     ("/api/seats", "admin"),
-    ("/api/wallboard/snapshot", "admin"),
-    ("/api/reports/summary", "admin"),
+    ("/api/routing/overview", "admin"),
+    ("/api/recordings/calls", "admin"),
+    ("/api/callbacks", "admin"),
+    ("/api/supervisor/wallboard", "admin"),
+    ("/api/supervisor/report", "admin"),
 ]
+SEED_TICKETS = 200  # three changes each: the ticket list reads a realistic, non-empty table
 
 
 def _free_port() -> int:
@@ -105,6 +108,14 @@ def _prepare_db(url: str) -> str:
         "        ss.add(u); await ss.commit(); await ss.refresh(u)\n"
         "        print(issue_token(u, Settings().secret_key.get_secret_value(), 60))\n"
         "    await e.dispose()\n"
+        "    try:\n"
+        "        from integrations.benchmarks import make_changes\n"
+        "    except ImportError:\n"
+        "        return\n"
+        "    from hotline.kernel import Kernel\n"
+        "    k=Kernel.build(Settings(database_url=url, redis_url=None, _env_file=None))\n"
+        f"    await make_changes(k, {SEED_TICKETS})\n"
+        "    await k.close()\n"
         "asyncio.run(go())\n"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True,

@@ -58,13 +58,24 @@ MeasureFn = Callable[[BenchOptions], Measurement]
 
 
 def unavailable(key: str, unit: str, reason: str) -> Measurement:
+    """A measure whose component is not there (yet): reported with the reason, never dropped."""
     return Measurement(key=key, value=None, unit=unit, status="unavailable", reason=reason)
 
 
+def load_average() -> list[float] | None:
+    """The 1/5/15-minute load averages (None where the system has none): a shared machine's numbers need them."""
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return None
+
+
 def machine() -> dict[str, Any]:
+    """Where the numbers were taken: cores, Python, system, and how loaded the machine was."""
     return {
         "cores": os.cpu_count(), "python": platform.python_version(), "implementation": platform.python_implementation(),
         "machine": platform.machine(), "system": platform.system(), "release": platform.release(),
+        "load_average": load_average(),
     }
 
 
@@ -75,7 +86,7 @@ def run_measures(measures: dict[str, tuple[str, MeasureFn]], opts: BenchOptions,
     for key, (unit, fn) in measures.items():
         if only and key not in only:
             continue
-        t0 = time.perf_counter()
+        t0, load0 = time.perf_counter(), load_average()
         try:
             m = fn(opts)
         except ModuleNotFoundError as exc:
@@ -85,11 +96,15 @@ def run_measures(measures: dict[str, tuple[str, MeasureFn]], opts: BenchOptions,
                             reason=f"{exc.__class__.__name__}: {exc}",
                             details={"traceback": traceback.format_exc(limit=5)})
         m.seconds = round(time.perf_counter() - t0, 3)
+        # each measure records the load it ran under: ratios hold on a shared machine, absolute values do not
+        m.details.setdefault("load_average_before", load0)
+        m.details.setdefault("load_average_after", load_average())
         out.append(m)
     return out
 
 
 def write_results(results: list[Measurement], path: Path, opts: BenchOptions) -> dict[str, Any]:
+    """Write results.json (machine, options, one object per measure) and return it."""
     doc = {
         "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "machine": machine(),
