@@ -168,15 +168,17 @@ class SeatService:
             before = (row.status, row.reason, row.device, row.linkedid, row.pending_pause)
             if device is not None:
                 row.device = device
-            if call is not False:
-                row.call = call
             if event is not None:
                 try:
                     await self._apply(session, row, seat, event, strict=False)
                 except SeatStateError:
-                    pass  # not applicable in this state: only the device/call facts change
+                    pass  # not applicable in this state: only the device facts change
+            # keep the call facts only for the call the seat is on (a stray ring must not replace its channels)
+            keep_call = call is not False and call is not None and row.linkedid == call.get("linkedid")
+            if keep_call:
+                row.call = call
             await session.commit()
-            if (row.status, row.reason, row.device, row.linkedid, row.pending_pause) != before or call is not False:
+            if (row.status, row.reason, row.device, row.linkedid, row.pending_pause) != before or keep_call:
                 await self._publish(row, seat)
 
     # ---- the core -------------------------------------------------------------------------

@@ -219,3 +219,15 @@ async def test_call_events_published_back_to_back_are_applied_in_order(seat_app,
     await wait_for(lambda: _status(kernel, "1001", "wrap_up"))
     steps = [(e.from_state, e.to_state) for e in await _events(kernel, "1001")][2:]
     assert steps == [("available", "ringing"), ("ringing", "on_call"), ("on_call", "wrap_up")]
+
+
+async def test_a_stray_ring_during_a_call_does_not_replace_the_calls_channels(seat_app, ami, users, kernel):
+    _, comp = seat_app
+    await comp.service.login("1001", users["li"], CID)
+    await comp.service.command("1001", Ready(), console_id=CID)
+    kernel.bus.publish("call.connected", {"linkedid": "L1", "seat_extension": "1001", "seat_channel": "PJSIP/seat1001-1"})
+    kernel.bus.publish("call.ringing", {"linkedid": "L2", "seat_extension": "1001", "seat_channel": "PJSIP/seat1001-2"})
+    kernel.bus.publish("member.status", {"extension": "1001", "status": 2, "in_call": True})
+    await wait_for(lambda: _device(kernel, "1001", "registered"))
+    row = await _row(kernel, "1001")
+    assert (row.status, row.linkedid, row.call["seat_channel"]) == ("on_call", "L1", "PJSIP/seat1001-1")
