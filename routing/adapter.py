@@ -13,6 +13,9 @@ panoramisk keeps the connection, login and action bookkeeping. Fixed here:
    exponential backoff with jitter (`backoff_delay`), and keepalive lives in `routing.ami.AmiLink`.
 5. `AMIProtocol.close` queues unanswered actions and re-sends them after the next login (a stale
    Redirect or Originate long after the fact): they fail at once with ConnectionError instead.
+6. `Manager.connection_made` attaches itself to the protocol only when the connect future's callback
+   runs; with uvloop the banner is often read before that (the link died on every connect): bytes read
+   before the manager is attached are held and framed once it is.
 """
 from __future__ import annotations
 
@@ -62,11 +65,21 @@ class FramingProtocol(AMIProtocol):
         super().connection_made(transport)
         self.framer = AmiFramer()
         self.encoding = "utf-8"
+        self.early: list[bytes] = []
+
+    def flush_early(self) -> None:
+        """Frame the bytes read before the manager attached itself (fix 6)."""
+        held, self.early = b"".join(self.early), []
+        if held:
+            self.data_received(held)
 
     def data_received(self, data: bytes) -> None:
         factory = self.factory
+        if factory is None:  # fix 6: read before Manager.connection_made ran
+            self.early.append(data)
+            return
         framer = self.framer
-        if framer.raw_sink is None and factory is not None:
+        if framer.raw_sink is None:
             framer.raw_sink = factory.raw_sink
         messages = framer.feed(data, factory.wanted)
         if self.version is None and framer.version is not None:
@@ -134,6 +147,7 @@ class BackoffManager(Manager):
             return
         self.attempt = 0
         super().connection_made(f)
+        self.protocol.flush_early()
 
     def connection_lost(self, exc) -> None:
         self._connected = False

@@ -164,3 +164,20 @@ async def test_fix5_pending_actions_fail_on_connection_loss_instead_of_being_res
     with pytest.raises(ConnectionError):
         await future
     assert not manager.awaiting_actions
+
+
+async def test_fix6_banner_read_before_the_manager_attaches_is_framed_after_login_is_sent():
+    loop = asyncio.get_running_loop()
+    manager = BackoffManager(on_event=lambda e: None, loop=loop, host="127.0.0.1", port=1,
+                             username="engine", secret="engine")
+    transport = Transport()
+    proto = FramingProtocol()
+    proto.connection_made(transport)
+    proto.data_received(b"Asterisk Call Manager/9.0.0\r\n")  # uvloop: before the connect future's callback
+    assert proto.version is None and proto.early
+    connected = loop.create_future()
+    connected.set_result((transport, proto))
+    manager.connection_made(connected)
+    assert proto.version == "9.0.0" and not proto.early
+    assert b"Action: Login" in transport.written[0]
+    manager.close()
