@@ -93,6 +93,9 @@ def end_bridged(sim: "Simulator", hanging: Channel, reason: str | None = None, t
         if om is not None:
             om.calls += 1
             om.last_call = int(sim.now)
+            wrap = om.wrapuptime or other.cfg.wrapuptime
+            if wrap:  # the member becomes available again when wrap-up ends: offer waiting callers
+                sim.sched.call_later(wrap + 0.01, sim.queues.kick, other)
     m.in_call = False
     q.completed += 1
     talk = int(sim.now) - int(t0)

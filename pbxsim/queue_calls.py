@@ -48,10 +48,17 @@ def join(eng: "QueueEngine", chan: Channel, queue: str, timeout: float | None, p
     on_queued(eng.sim, chan)
     eng.kick(q)
     if not entry.attempts and entry.retry_at <= eng.sim.now:
-        # queue_exec's loop: not our turn or nobody free, look again after `retry` seconds
+        _poll_later(eng, entry)
+    return fut
+
+
+def _poll_later(eng: "QueueEngine", entry: "Entry") -> None:
+    """Nobody to ring now. Members that free up (hang-up, unpause, registration, wrap-up end) kick
+    the queue; a timed re-check is only needed for leavewhenempty (queue_exec's loop)."""
+    q = entry.queue
+    if empty_conditions(q.cfg.leavewhenempty, joinempty=False):
         entry.retry_at = eng.sim.now + q.cfg.retry
         entry.timers.append(eng.sim.sched.call_later(q.cfg.retry, _retry, eng, entry))
-    return fut
 
 
 def kick(eng: "QueueEngine", q: "QueueState") -> None:
@@ -99,8 +106,7 @@ def ring(eng: "QueueEngine", entry: "Entry") -> None:
 
     q, sim = entry.queue, eng.sim
     if not _our_turn(eng, entry):
-        entry.retry_at = sim.now + q.cfg.retry
-        entry.timers.append(sim.sched.call_later(q.cfg.retry, _retry, eng, entry))
+        _poll_later(eng, entry)
         return
     ordered = q.ordered()
     rrpos = entry.linpos if q.cfg.strategy == "linear" else q.rrpos
@@ -109,9 +115,7 @@ def ring(eng: "QueueEngine", entry: "Entry") -> None:
     busy = eng.busy_interfaces(q) | {m.state_interface for m in q.members if not eng.available(q, m)}
     chosen = pick_members(q.cfg.strategy, ordered, rrpos, sim.rng, busy, sim.now)
     if not chosen:
-        # queue_exec: nobody to ring, wait `retry` seconds and try again (wrap-up ends, pauses lift)
-        entry.retry_at = sim.now + q.cfg.retry
-        entry.timers.append(sim.sched.call_later(q.cfg.retry, _retry, eng, entry))
+        _poll_later(eng, entry)
         return
     if q.cfg.strategy == "ringall":
         chosen = list(reversed(chosen))  # ring_entry walks the prepended `outgoing` list

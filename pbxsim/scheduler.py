@@ -83,6 +83,8 @@ class Scheduler:
     async def settle(self) -> None:
         """Let woken coroutines run until they wait on simulated time again."""
         while True:
+            # a woken process resumes on the next loop pass and runs to its next await; a few passes
+            # cover a process that wakes another
             for _ in range(4):
                 await asyncio.sleep(0)
             if self._io == 0 or self.realtime:
