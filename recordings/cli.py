@@ -8,8 +8,8 @@ from pathlib import Path
 
 import typer
 
+from hotline.cli import load_settings_or_exit as get_settings  # bad settings: a message, exit 2
 from hotline.cli import run_async
-from hotline.settings import get_settings
 
 name = "recordings"
 app = typer.Typer(help="录音管理 (recordings): ingest scan, integrity check, retention purge", no_args_is_help=True)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import typer
 
-from hotline.settings import get_settings
+from hotline.cli import load_settings_or_exit as get_settings
 
 name = "asr"
 app = typer.Typer(help="语音识别模型 (speech recognition model)", no_args_is_help=True)
