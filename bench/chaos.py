@@ -17,7 +17,7 @@ SCENARIOS = {
     "pbxsim_restart_live_calls": ("routing.chaos", "chaos_pbxsim_restart"),
     "postgres_connection_killed": ("integrations.chaos", "chaos_postgres_kill"),
     "platform_down_5min": ("integrations.chaos", "chaos_platform_outage"),
-    "transcription_worker_sigkill": ("recordings.chaos", "chaos_worker_sigkill"),
+    "transcription_worker_sigkill": ("bench.chaos_recordings", "chaos_worker_sigkill"),
 }
 
 
