@@ -14,7 +14,8 @@ log = logging.getLogger(__name__)
 
 
 class IntegrationsComponent:
-    """Publishes ``services["outbox"]`` (the dispatcher) and ``services["dialer"]`` (the 回访 dialer)."""
+    """Publishes ``services["outbox"]`` (the dispatcher), ``services["dialer"]`` (the 回访 dialer) and, in
+    the demo (role ``pbxsim``), ``services["platform_receiver"]`` (the reference platform)."""
 
     name = "integrations"
 
@@ -23,6 +24,7 @@ class IntegrationsComponent:
         self.tasks: list[asyncio.Task] = []
         self.dispatcher = None
         self.dialer = None
+        self.receiver = None
 
     def routers(self) -> list[Any]:
         return [tickets_router, integrations_router, callbacks_router]
@@ -32,6 +34,8 @@ class IntegrationsComponent:
         from integrations.dispatcher import OutboxDispatcher, destinations_from_settings
         from integrations.tickets import TicketContext
 
+        if "pbxsim" in roles:
+            await self._start_demo_receiver(kernel)
         if "worker" in roles:
             self.dispatcher = OutboxDispatcher(kernel.sessions, destinations_from_settings(kernel.settings),
                                                bus=kernel.bus)
@@ -51,6 +55,22 @@ class IntegrationsComponent:
             self._spawn(self.dialer.run(kernel.bus, self.dial_interval), "callback-dialer")
         elif "worker" in roles:
             log.warning("回访 dialer not started: no AMI link in this process (it runs with the engine role)")
+
+    async def _start_demo_receiver(self, kernel: Any) -> None:
+        """With the PBX simulated (the demo), also play the 12348 platform at settings.platform_url."""
+        from urllib.parse import urlsplit
+
+        from integrations.receiver import ReceiverServer, default_state
+
+        url = urlsplit(kernel.settings.platform_url)
+        if url.hostname not in ("127.0.0.1", "localhost") or not url.port:
+            return
+        try:
+            self.receiver = await ReceiverServer(default_state(kernel.settings), "127.0.0.1", url.port).start()
+        except OSError as exc:  # a receiver started by hand already listens there
+            log.info("reference platform receiver not started on %s: %s", url.port, exc)
+            return
+        kernel.services["platform_receiver"] = self.receiver
 
     def _spawn(self, coro, name: str) -> None:
         self.tasks.append(asyncio.create_task(coro, name=name))
@@ -89,6 +109,9 @@ class IntegrationsComponent:
         if self.dispatcher is not None:
             await self.dispatcher.__aexit__(None, None, None)
             self.dispatcher = None
+        if self.receiver is not None:
+            await self.receiver.stop()
+            self.receiver = None
 
 
 component = IntegrationsComponent()

@@ -186,7 +186,8 @@ class ReceiverServer:
         self._task = asyncio.create_task(self._server.serve(sockets=[sock]), name="platform-receiver")
         while not self._server.started:
             if self._task.done():
-                await self._task
+                await self._task  # raises the start-up error, if any
+                raise RuntimeError(f"receiver did not start on {self.url}")
             await asyncio.sleep(0.01)
         return self
 

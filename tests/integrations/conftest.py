@@ -71,6 +71,10 @@ async def kernel(settings, directory):
         present = set(await conn.run_sync(lambda c: sa_inspect(c).get_table_names())) & _our_tables(metadata)
         tables = [t for t in metadata.sorted_tables if t.name in present]
         if conn.dialect.name == "postgresql":
+            # A connection leaked by a task cancelled mid-transaction in an earlier test would hold
+            # its locks and block TRUNCATE for good: end every other session of this database first.
+            await conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
             names = ", ".join(f'"{t.name}"' for t in tables)
             if names:
                 await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))

@@ -29,3 +29,25 @@ async def test_worker_role_pushes_a_new_ticket_to_the_platform(kernel, settings)
             await comp.stop()
     assert state.summary()["count"] == 1
     assert not [t for t in asyncio.all_tasks() if t.get_name() in ("outbox-dispatcher", "ticket-overdue")]
+
+
+async def test_the_demo_plays_the_platform_at_platform_url_and_the_worker_delivers_to_it(kernel, settings):
+    import socket
+
+    with socket.socket() as probe:  # a free loopback port standing in for 8100
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    kernel.settings = settings.model_copy(update={"platform_url": f"http://127.0.0.1:{port}"})
+    comp = IntegrationsComponent()
+    await comp.start(kernel, {"pbxsim", "worker"})
+    try:
+        receiver = kernel.services["platform_receiver"]
+        assert receiver.port == port
+        async with kernel.sessions() as s:
+            await create_ticket(s, TicketCreate(category_id="guide.lawyer", summary="找律师"), SEAT,
+                                TicketContext.from_kernel(kernel))
+            await s.commit()
+        assert await wait_drained(kernel, 30) == {"delivered": 1}
+        assert receiver.state.summary()["count"] == 1
+    finally:
+        await comp.stop()
