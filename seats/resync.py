@@ -68,4 +68,5 @@ def listen_for_resync(service: SeatService, ami: Any, spawn) -> Any:
     def _on(event: dict) -> None:
         if event.get("Event") == "LinkResync":
             spawn(resync(service, event.get("QueueStatus") or []))
-    return ami.listen(_on)
+    # only LinkResync: a listener without `events` makes the link parse every event on the wire
+    return ami.listen(_on, events={"LinkResync"})

@@ -142,3 +142,15 @@ async def test_previous_calls_and_tickets_of_the_caller_come_newest_first(kernel
 async def test_roster_ids_beyond_the_column_range_are_refused_not_crashing(client_for):
     r = await client_for("boss").delete(f"/api/seats/roster/{2**40}")
     assert r.status_code == 422
+
+
+def test_resync_listener_asks_the_link_for_link_resync_only_so_other_events_stay_unparsed():
+    from routing.ami import AmiLink
+    from seats.resync import listen_for_resync
+
+    link = AmiLink(name="node1", host="127.0.0.1", port=1, username="u", secret="s")
+    link.listen(lambda e: None, events={"QueueMember", "Hangup"})  # the routing engine's own needs
+    unlisten = listen_for_resync(None, link, lambda coro: coro.close())
+    assert link.wanted == frozenset({"QueueMember", "Hangup", "LinkResync", "LinkDown"})
+    unlisten()
+    assert link.wanted == frozenset({"QueueMember", "Hangup", "LinkResync", "LinkDown"})
