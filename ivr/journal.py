@@ -1,4 +1,4 @@
-"""Where the IVR's record of a call goes: the `ivr_*` tables and the bus (`call.ivr`, `call.survey`, …).
+"""Where the IVR's record of a call goes: the `ivr_*` tables and the bus (`ivr.step`, `call.survey`, …).
 
 A database or bus failure is logged and never breaks the caller's path: the call goes on.
 """
@@ -28,7 +28,7 @@ class CallIds:
 
 
 def step_payload(ids: CallIds, step: Step, at: datetime) -> dict[str, Any]:
-    """The `call.ivr` bus payload for one step."""
+    """The `ivr.step` bus payload for one step."""
     # `node` is the flow node (as the IVR contract says); the Asterisk node is `ami_node`.
     return {"linkedid": ids.linkedid, "uniqueid": ids.uniqueid, "script": ids.script, "step": step.kind,
             "node": step.node, "digits": step.digits, "at": at.isoformat(), "ami_node": ids.ami_node}
@@ -74,10 +74,10 @@ class CallJournal:
         await self._store(*rows, row)
 
     async def step(self, step: Step) -> None:
-        """Record and publish one step (`call.ivr`)."""
+        """Record and publish one step (`ivr.step`)."""
         at = self.clock()
         self.steps.append(step)
-        self._publish("call.ivr", step_payload(self.ids, step, at))
+        self._publish("ivr.step", step_payload(self.ids, step, at))
         self._rows.append(IvrStep(linkedid=self.ids.linkedid, uniqueid=self.ids.uniqueid, script=self.ids.script,
                                   seq=len(self.steps), kind=step.kind, node=step.node, digits=step.digits[:32],
                                   detail=step.detail, at=at))

@@ -137,12 +137,15 @@ async def test_a_garbage_reply_is_logged_and_the_call_goes_on(ivr_server, caplog
     assert fake.variables["HOTLINE_SKILL"] == "mediation"
 
 
-async def test_every_step_is_published_as_call_ivr(ivr_server, kernel):
-    sub = kernel.bus.subscribe("call.ivr")
+async def test_every_step_is_published_as_ivr_step_and_never_as_a_call_topic(ivr_server, kernel):
+    sub = kernel.bus.subscribe("ivr.step")
+    calls = kernel.bus.subscribe("call.*")
     await call(ivr_server, ["3"])
     msgs = []
     while not sub.queue.empty():
         msgs.append(sub.queue.get_nowait().payload)
+    while not calls.queue.empty():  # call.* belongs to the routing engine's call payloads
+        assert "step" not in calls.queue.get_nowait().payload
     assert [m["step"] for m in msgs] == ["start", "play", "condition", "choice", "route"]
     assert set(msgs[0]) >= {"linkedid", "uniqueid", "step", "node", "digits", "at"}
     assert msgs[0]["ami_node"] == "node1"
