@@ -15,7 +15,7 @@ from bench.harness import machine
 SCENARIOS = {
     "ami_link_dropped_100x": ("routing.chaos", "chaos_ami_link_drops"),
     "pbxsim_restart_live_calls": ("routing.chaos", "chaos_pbxsim_restart"),
-    "postgres_connection_killed": ("integrations.chaos", "chaos_postgres_kill"),
+    "postgres_connection_killed": ("bench.chaos_postgres", "chaos_postgres_kill"),
     "platform_down_5min": ("integrations.chaos", "chaos_platform_outage"),
     "transcription_worker_sigkill": ("bench.chaos_recordings", "chaos_worker_sigkill"),
 }
@@ -31,8 +31,22 @@ def _run_one(module: str, func: str, quick: bool) -> dict:
     fn = getattr(mod, func, None)
     if fn is None:
         return {"status": "unavailable", "lost": None, "reason": f"{module}.{func} not built yet"}
-    report = fn(quick=quick)
-    report.setdefault("status", "ok" if report.get("lost") == 0 else "lost")
+    return normalise(fn(quick=quick))
+
+
+def normalise(report: dict) -> dict:
+    """Every scenario says `lost`, `checked` and `duplicated`, whatever its component calls them."""
+    if "duplicated" not in report:
+        if "duplicates" in report:
+            report["duplicated"] = report["duplicates"]
+        elif "in_order" in report:
+            # the receiver applies each change once (idempotency keys); applied seqs unique and in order
+            report["duplicated"] = 0 if report["in_order"] else None
+        else:
+            report["duplicated"] = None
+    report.setdefault("checked", None)
+    clean = report.get("lost") == 0 and report.get("duplicated") == 0
+    report.setdefault("status", "ok" if clean else "lost")
     return report
 
 

@@ -39,5 +39,6 @@ def chaos(
     report = run_chaos(quick=quick)
     out.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     for name_, r in report["scenarios"].items():
-        typer.echo(f"{name_:<28} {r['status']:<12} lost={r.get('lost')}  {r.get('reason') or ''}")
+        typer.echo(f"{name_:<28} {r['status']:<12} lost={r.get('lost')} checked={r.get('checked')} "
+                   f"duplicated={r.get('duplicated')}  {r.get('reason') or ''}")
     typer.echo(f"\nreport written to {out}")
