@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import event, select
+from sqlalchemy import event, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hotline.auth import Principal, Role
@@ -137,6 +137,12 @@ async def create_ticket(session: AsyncSession, data: TicketCreate, actor: Princi
     created = {k: _plain(getattr(ticket, k)) for k in ("number", "status", "category_id", "center_code",
                                                         "summary", "caller_number", "due_at", "linkedid")}
     await _record(session, ctx, ticket, actor, "created", created)
+    if data.linkedid:
+        # The survey may have said 不满意 before the seat wrote the ticket: its 回访 belongs here.
+        from integrations.models import CallbackTask
+
+        await session.execute(update(CallbackTask).where(CallbackTask.linkedid == data.linkedid,
+                                                         CallbackTask.ticket_id.is_(None)).values(ticket_id=ticket.id))
     return ticket
 
 

@@ -169,3 +169,14 @@ async def test_nothing_is_dialled_outside_calling_hours(kernel, ctx, seat, clock
     await dialer.handle("call.survey", {"linkedid": LINKEDID, "score": 1, "unsatisfied": True})
     clock.now = clock.now.replace(hour=13)  # 21:00 local
     assert await dialer.tick() == 0 and not ami.sent
+
+
+async def test_a_survey_before_the_ticket_is_written_still_ties_its_callback_to_the_ticket(kernel, ctx, seat, clock):
+    dialer = _dialer(kernel, ctx, clock)
+    await dialer.handle("call.survey", {"linkedid": LINKEDID, "score": 1, "unsatisfied": True,
+                                        "caller_number": "13800138000"})
+    [task] = await _tasks(kernel)
+    assert task.ticket_id is None and task.number == "13800138000"
+    ticket = await _ticket(kernel, ctx, seat)
+    [task] = await _tasks(kernel)
+    assert task.ticket_id == ticket.id
