@@ -19,12 +19,14 @@ def group_stats(records: Iterable[Mapping], in_scope, params: MetricParams) -> d
     return {k: counts[k] for k in STAT_KEYS}
 
 
-def seat_row(view: Mapping, now: datetime) -> dict:
+def seat_row(view: Mapping, now: datetime, center_names: Mapping[str, str] | None = None) -> dict:
     """One line of the seat table: state and seconds in it."""
     since = view.get("since")
     since_dt = datetime.fromisoformat(since) if isinstance(since, str) else since
     return {"extension": view["extension"], "name": view.get("name") or view["extension"],
-            "username": view.get("username"), "center_code": view.get("center_code"), "status": view["status"],
+            "username": view.get("username"), "center_code": view.get("center_code"),
+            "center": (center_names or {}).get(view.get("center_code") or "", view.get("center_code")),
+            "status": view["status"],
             "label": view.get("label") or view["status"],
             "seconds_in_state": max(0, int((now - since_dt).total_seconds())) if since_dt else None}
 
@@ -89,7 +91,8 @@ def build_frame(directory: Directory, live: Mapping[str, Mapping], seats: Mappin
                           "longest_wait_seconds": max(waits) if waits else None,
                           **seat_counts(v for v in seats.values() if v.get("center_code") == c.code),
                           **today.stats(c.code)})
-    seat_rows = sorted((seat_row(v, now) for v in seats.values() if v["status"] != "offline"),
+    names = {c.code: c.name for c in directory.centers}
+    seat_rows = sorted((seat_row(v, now, names) for v in seats.values() if v["status"] != "offline"),
                        key=lambda r: r["extension"])
     return {"at": now.isoformat(), "queues": queues, "centers": by_center, "seats": seat_rows}
 

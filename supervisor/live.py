@@ -48,9 +48,9 @@ class WallboardService:
     """Holds today's records and seat states, pushes a frame after events (coalesced), evaluates alarms."""
 
     def __init__(self, kernel: Any, *, params: MetricParams, thresholds: Thresholds,
-                 clock: Callable[[], datetime] = utcnow, min_interval: float = 0.1) -> None:
+                 clock: Callable[[], datetime] = utcnow, min_interval: float = 0.1, tick: float = 1.0) -> None:
         self.kernel, self.params, self.thresholds, self.clock = kernel, params, thresholds, clock
-        self.min_interval = min_interval
+        self.min_interval, self.tick = min_interval, tick
         self.tz = kernel.directory.hours.timezone
         self.today = TodayStats(params)
         self.day = day_start(clock(), self.tz)
@@ -60,24 +60,29 @@ class WallboardService:
         self.watchers: set[asyncio.Queue] = set()
         self._sub = None
         self._task: asyncio.Task | None = None
+        self._ticker: asyncio.Task | None = None
         self._flush: asyncio.Handle | None = None
         self._last_flush = 0.0
         self._alarm_tasks: set[asyncio.Task] = set()
+        self._alarm_lock = asyncio.Lock()  # a clear must be written after the raise it ends
 
     async def start(self) -> None:
         """Load today's records, seat states and open alarms, then follow the bus."""
         await self.reload()
         self._sub = self.kernel.bus.subscribe("*")
-        self._task = asyncio.get_running_loop().create_task(self._follow(), name="wallboard-follow")
+        loop = asyncio.get_running_loop()
+        self._task = loop.create_task(self._follow(), name="wallboard-follow")
+        self._ticker = loop.create_task(self._tick(), name="wallboard-tick") if self.tick > 0 else None
         self.refresh()
 
     async def stop(self) -> None:
         if self._sub is not None:
             self.kernel.bus.unsubscribe(self._sub)
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        for task in (self._task, self._ticker):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         if self._flush is not None:
             self._flush.cancel()
         for t in list(self._alarm_tasks):
@@ -101,6 +106,7 @@ class WallboardService:
                 self.seats[row.extension] = view(row, self.kernel.directory.seat(row.extension))
             for row in await session.scalars(select(AlarmLog).where(AlarmLog.cleared_at.is_(None))):
                 self.alarms[(row.scope, row.metric)] = {"id": row.id, "scope": row.scope, "metric": row.metric,
+                                                        "scope_name": self.scope_name(row.scope),
                                                         "level": row.level, "center_code": row.center_code,
                                                         "value": row.value, "raised_at": row.raised_at.isoformat()}
 
@@ -114,6 +120,12 @@ class WallboardService:
 
     def unwatch(self, q: asyncio.Queue) -> None:
         self.watchers.discard(q)
+
+    async def _tick(self) -> None:
+        """Push at least every `tick` seconds: waits and times in state grow without events."""
+        while True:
+            await asyncio.sleep(self.tick)
+            self.refresh()
 
     async def _follow(self) -> None:
         async for msg in self._sub:
@@ -176,7 +188,8 @@ class WallboardService:
         centers = {row["queue"]: row["center_code"] for row in frame["queues"]}
         for ch in changes:
             key = (ch.scope, ch.metric)
-            base = {"kind": f"queue.{ch.metric}", "scope": ch.scope, "metric": ch.metric,
+            base = {"kind": f"queue.{ch.metric}", "scope": ch.scope, "scope_name": self.scope_name(ch.scope),
+                    "metric": ch.metric,
                     "center_code": centers.get(ch.scope, ch.scope), "value": ch.value, "at": now.isoformat()}
             if ch.kind == "cleared":
                 self.alarms.pop(key, None)
@@ -194,7 +207,7 @@ class WallboardService:
         from supervisor.models import AlarmLog
 
         try:
-            async with self.kernel.sessions() as session:
+            async with self._alarm_lock, self.kernel.sessions() as session:
                 for ch in changes:
                     if ch.kind == "cleared":
                         rows = await session.scalars(select(AlarmLog).where(
@@ -210,6 +223,15 @@ class WallboardService:
         except Exception:  # noqa: BLE001 - the board keeps running; the next change is logged again
             log.exception("wallboard: cannot log alarms")
 
+    def scope_name(self, scope: str) -> str:
+        """郑州市12348热线中心 · 法律咨询 for a queue, the center's name for a center code."""
+        d = self.kernel.directory
+        parts = scope.split("-", 2)
+        if len(parts) == 3:
+            center, skill = d.center(parts[1]), d.skill(parts[2])
+            return f"{getattr(center, 'name', parts[1])} · {getattr(skill, 'name', parts[2])}"
+        return getattr(d.center(scope), "name", scope)
+
     def publish_gauges(self, frame: dict) -> None:
         from supervisor.prometheus import update
 
@@ -221,4 +243,4 @@ def alarm_message(ch: AlarmChange, center_code: str) -> str:
     from supervisor.alarms import METRIC_LABELS
 
     level = "红色" if ch.level == "red" else "黄色"
-    return f"{level}告警：{ch.scope} {METRIC_LABELS.get(ch.metric, ch.metric)} = {ch.value} (阈值 {ch.threshold})"
+    return f"{level}告警：{center_code} {ch.scope} {METRIC_LABELS.get(ch.metric, ch.metric)} = {ch.value} (阈值 {ch.threshold})"

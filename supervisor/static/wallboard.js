@@ -6,10 +6,11 @@
 
   function pct(v) { return v === null || v === undefined ? "—" : (v * 100).toFixed(1) + "%"; }
   function num(v) { return v === null || v === undefined ? "—" : String(Math.round(v)); }
-  function cell(tr, text, cls) {
+  function cell(tr, text, cls, col) {
     var td = document.createElement("td");
     td.textContent = text;
     if (cls) td.className = cls;
+    if (col) td.dataset.col = col;
     tr.appendChild(td);
     return td;
   }
@@ -34,9 +35,10 @@
       cell(tr, q.skill_name, "text");
       mark(cell(tr, String(q.waiting)), lv, q.queue, "waiting");
       mark(cell(tr, num(q.longest_wait_seconds)), lv, q.queue, "longest_wait_seconds");
-      cell(tr, String(q.ready)); cell(tr, String(q.on_call)); cell(tr, String(q.acw)); cell(tr, String(q.paused));
-      cell(tr, String(q.offered)); cell(tr, String(q.answered));
-      cell(tr, String(q.abandoned + q.short_abandoned));
+      cell(tr, String(q.ready), "", "ready"); cell(tr, String(q.on_call), "", "on_call");
+      cell(tr, String(q.acw), "", "acw"); cell(tr, String(q.paused), "", "paused");
+      cell(tr, String(q.offered), "", "offered"); cell(tr, String(q.answered), "", "answered");
+      cell(tr, String(q.abandoned + q.short_abandoned), "", "abandoned");
       mark(cell(tr, pct(q.answer_rate)), lv, q.queue, "answer_rate");
       mark(cell(tr, pct(q.service_level)), lv, q.queue, "service_level");
       mark(cell(tr, num(q.asa_seconds)), lv, q.queue, "asa_seconds");
@@ -71,8 +73,8 @@
       var tr = document.createElement("tr");
       tr.dataset.extension = s.extension;
       tr.dataset.status = s.status;
-      cell(tr, s.extension, "text"); cell(tr, s.name, "text"); cell(tr, s.center_code || "", "text");
-      cell(tr, s.label || SEAT_LABELS[s.status] || s.status, "text");
+      cell(tr, s.extension, "text"); cell(tr, s.name, "text"); cell(tr, s.center || s.center_code || "", "text");
+      cell(tr, s.label || SEAT_LABELS[s.status] || s.status, "text", "status");
       cell(tr, num(s.seconds_in_state));
       var td = cell(tr, "", "text");
       if (s.status === "on_call") {
@@ -99,7 +101,7 @@
       var li = document.createElement("li");
       li.className = "alarm-" + a.level;
       li.dataset.scope = a.scope; li.dataset.metric = a.metric; li.dataset.level = a.level;
-      li.textContent = (a.level === "red" ? "红色 " : "黄色 ") + a.scope + " " + (labels[a.metric] || a.metric) +
+      li.textContent = (a.level === "red" ? "红色 " : "黄色 ") + (a.scope_name || a.scope) + " " + (labels[a.metric] || a.metric) +
         " = " + (a.value === null ? "—" : a.value);
       list.appendChild(li);
     });

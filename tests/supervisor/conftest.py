@@ -78,3 +78,56 @@ async def client_for(kernel, sup_app, users):
     yield make
     for c in clients:
         await c.aclose()
+
+
+@pytest_asyncio.fixture
+async def pbx_board(kernel, users, directory, tmp_path):
+    """pbxsim on an ephemeral AMI port with the routing engine, seats, the shell and the supervisor
+    connected to it (no IVR: callers carry their queue variables). `start(thresholds)` → (app, sim, seats)."""
+    import asyncio
+
+    from hotline import web
+    from hotline.settings import AmiNode
+    from pbxsim.ami_server import AmiServer, AmiUser
+    from pbxsim.core import Simulator
+    from pbxsim.parties import SeatScript
+    from pbxsim.scheduler import Scheduler
+    from pbxsim.setup import directory_config
+    from routing.component import RoutingComponent
+    from seats.component import SeatsComponent, SeatSettings
+
+    stack = []
+
+    async def start(thresholds, seat_script=None, speed: float = 3.0):
+        sched = Scheduler(realtime=True, speed=speed)
+        sim = Simulator(directory_config(directory, None, str(tmp_path), {},
+                                         seat_script=seat_script or SeatScript(answer_after=1.0)), sched)
+        server = AmiServer(sim, [AmiUser("engine", "engine")], auth_delay=0.0)
+        port = await server.start()
+        clock = asyncio.create_task(sched.run_realtime())
+        stack.append(server.stop)
+        stack.append(lambda: _cancel(clock))
+        kernel.settings.ami_nodes = [AmiNode(name="node1", port=port)]
+        kernel.settings.pbx_mode = "asterisk"
+        seats = SeatsComponent(SeatSettings(acw_seconds=1))
+        sup = SupervisorComponent(SupervisorSettings(push_interval=0.05, thresholds=thresholds))
+        app = create_app(kernel=kernel, roles={"engine", "api"},
+                         components=[web.component, RoutingComponent(), seats, sup])
+        life = app.router.lifespan_context(app)
+        await life.__aenter__()
+        stack.append(lambda: life.__aexit__(None, None, None))
+        await kernel.services["ami_links"]["node1"].wait_ready(5)
+        return app, sim, seats.service
+
+    yield start
+    for stop in reversed(stack):
+        await stop()
+
+
+async def _cancel(task) -> None:
+    import asyncio
+    import contextlib
+
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
