@@ -6,7 +6,6 @@ before sending, so a dispatcher that dies mid-batch leaves them to be sent again
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import random
@@ -18,11 +17,11 @@ from typing import Any
 
 import httpx
 from sqlalchemy import select, update
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hotline.bus import EventBus
 from hotline.db import utcnow
+from integrations.adapters import resilient_session
 from integrations.models import OutboxMessage
 from integrations.outbox import Row, backoff_delay, classify, ready_batches
 from integrations.receiver import PATHS
@@ -122,18 +121,8 @@ class OutboxDispatcher:
         await self._record([(rows, *outcome) for (_, rows), outcome in zip(claimed, outcomes)])
         return sum(len(rows) for _, rows in claimed)
 
-    @contextlib.asynccontextmanager
-    async def _session(self):
-        """A session whose connection is thrown away after a database error: a connection the
-        server killed mid-operation can come back from the pool unusable, and every later round
-        would fail on it."""
-        async with self.sessions() as s:
-            try:
-                yield s
-            except DBAPIError:
-                with contextlib.suppress(Exception):
-                    await s.invalidate()
-                raise
+    def _session(self):
+        return resilient_session(self.sessions)
 
     async def _claim(self) -> list[tuple[str, list[OutboxMessage]]]:
         now = self.clock()
