@@ -31,6 +31,8 @@ def build_dialplan(fastagi: str | None, queue_timeout: int, handoff: str = "1234
         "callback": {"_X.": [("Dial", f"{callback_dial},30"), ("Hangup", "")]},
         handoff and "handoff-12345": {handoff: [("Answer", ""), ("Playback", "hotline/handoff-12345"), ("Wait", "60"), ("Hangup", "")]},
         "seat-transfer": {"_X.": [("Dial", "PJSIP/seat${EXTEN},20"), ("Hangup", "")]},
+        "chanspy": {mode: [("Answer", ""), ("ChanSpy", f"${{SPY_TARGET}},q{opt}E"), ("Hangup", "")]
+                    for mode, opt in (("listen", ""), ("whisper", "w"), ("barge", "B"))},
         "survey": {"s": [("AGI", f"{agi}/survey") if fastagi else ("NoOp", "survey"), ("Hangup", "")]},
         "from-seats": {"_X.": [("Hangup", "")]},
     }
@@ -188,6 +190,13 @@ async def app_hangup(sim: "Simulator", chan: Channel, data: str) -> str:
     return "hangup"
 
 
+async def app_chanspy(sim: "Simulator", chan: Channel, data: str) -> str:
+    """ChanSpy(target,options): see pbxsim.spy."""
+    from .spy import app_chanspy as spy
+
+    return await spy(sim, chan, data)
+
+
 async def app_dial(sim: "Simulator", chan: Channel, data: str) -> str:
     """Dial(tech/resource,timeout): ring one endpoint and bridge on answer."""
     from .dial import dial
@@ -197,7 +206,7 @@ async def app_dial(sim: "Simulator", chan: Channel, data: str) -> str:
 
 APPS = {
     "Answer": app_answer, "AGI": app_agi, "Queue": app_queue, "Wait": app_wait, "Playback": app_wait,
-    "NoOp": app_noop, "Set": app_noop, "Hangup": app_hangup, "Dial": app_dial,
+    "NoOp": app_noop, "Set": app_noop, "Hangup": app_hangup, "Dial": app_dial, "ChanSpy": app_chanspy,
 }
 
 

@@ -33,7 +33,7 @@ EVENT_CLASS = {
     "QueueMemberPause": "agent", "QueueMemberPenalty": "agent", "MixMonitorStart": "call",
     "MixMonitorStop": "call", "DeviceStateChange": "call", "ContactStatus": "system",
     "OriginateResponse": "call", "BlindTransfer": "call", "AttendedTransfer": "call",
-    "VarSet": "dialplan", "Newexten": "dialplan", "LocalBridge": "call",
+    "VarSet": "dialplan", "Newexten": "dialplan", "LocalBridge": "call", "ChanSpyStart": "call", "ChanSpyStop": "call",
 }
 
 
