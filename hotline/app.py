@@ -17,6 +17,7 @@ from hotline.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 READY_TIMEOUT = 3.0
+DEGRADED = "degraded: "  # a ready() answer starting so is reported but does not fail the probe
 
 
 def _lifespan(settings: Settings, kernel: Kernel | None, comps: list[Component], roles: frozenset[str]):
@@ -54,6 +55,13 @@ async def _probe(component: Component) -> str:
         return f"error: {exc.__class__.__name__}: {exc}"
 
 
+def readiness(checks: dict[str, object]) -> str:
+    """ok, degraded (a component works without a part, e.g. no speech model: still serve), or unavailable."""
+    if any(v != "ok" and not str(v).startswith(DEGRADED) for v in checks.values()):
+        return "unavailable"
+    return "ok" if all(v == "ok" for v in checks.values()) else "degraded"
+
+
 def ops_router(comps: list[Component]) -> APIRouter:
     """Public operations endpoints: liveness, readiness, Prometheus metrics."""
     router = APIRouter(tags=["ops"])
@@ -76,9 +84,9 @@ def ops_router(comps: list[Component]) -> APIRouter:
         for c in comps:
             if getattr(c, "ready", None) is not None:
                 checks[c.name] = await _probe(c)
-        ok = all(v == "ok" for v in checks.values())
-        response.status_code = 200 if ok else 503
-        return {"status": "ok" if ok else "unavailable", "checks": checks}
+        status = readiness(checks)
+        response.status_code = 503 if status == "unavailable" else 200
+        return {"status": status, "checks": checks}
 
     @router.get("/metrics", include_in_schema=False)
     async def metrics() -> Response:

@@ -128,8 +128,8 @@ class RecordingsComponent:
                         outcome.get("error"))
 
     async def ready(self) -> str:
-        if self.model_problem:
-            return self.model_problem
+        if self.model_problem:  # calls are still recorded and ingested; only transcription waits for a model
+            return f"degraded: 转写未启用 (transcription off): {self.model_problem}"
         if self.pool and not any(p.is_alive() for p in self.pool.procs):
             return "no transcription worker alive"
         return "ok"

@@ -68,3 +68,18 @@ def test_models_of_packages_absent_from_a_fresh_clone_are_skipped(monkeypatch):
 
     monkeypatch.setattr(db, "model_modules", lambda: ["hotline.models", "nosuchpkg.models"])
     assert "users" in db.import_models().tables
+
+
+async def test_readyz_answers_200_degraded_when_a_component_runs_without_a_part(kernel):
+    app = create_app(kernel=kernel, components=[_Probe("a", "ok"), _Probe("asr", "degraded: no speech model")])
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+            r = await c.get("/readyz")
+    assert r.status_code == 200 and r.json()["status"] == "degraded"
+    assert r.json()["checks"]["asr"] == "degraded: no speech model"
+
+
+def test_readiness_is_unavailable_when_any_check_fails_even_beside_a_degraded_one():
+    assert app_module.readiness({"database": "ok", "a": "ok"}) == "ok"
+    assert app_module.readiness({"database": "ok", "a": "degraded: x"}) == "degraded"
+    assert app_module.readiness({"database": "error: OSError", "a": "degraded: x"}) == "unavailable"

@@ -123,3 +123,16 @@ async def test_worker_role_applies_the_retention_policy_by_itself(kernel):
     async with kernel.sessions() as s:
         actors = set(await s.scalars(select(AuditLog.actor).where(AuditLog.action == "recording.purge")))
     assert actors == {"retention-policy"}
+
+
+async def test_missing_speech_model_leaves_the_worker_degraded_but_ready_and_still_listening_for_calls(kernel, tmp_path):
+    kernel.settings.vosk_model_path = tmp_path / "no-such-model"
+    kernel.settings.transcription_workers = 1
+    comp = RecordingsComponent(scan_seconds=3600, ingest_delay=0)
+    await comp.start(kernel, {"worker"})
+    try:
+        answer = await comp.ready()
+        assert answer.startswith("degraded: ") and str(tmp_path / "no-such-model") in answer
+        assert comp.pool is None and any(t.get_name() == "recordings-call.ended" for t in comp._tasks)
+    finally:
+        await comp.stop()
