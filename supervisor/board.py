@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
 from hotline.directory import Directory
@@ -26,8 +27,7 @@ def seat_row(view: Mapping, now: datetime, center_names: Mapping[str, str] | Non
     return {"extension": view["extension"], "name": view.get("name") or view["extension"],
             "username": view.get("username"), "center_code": view.get("center_code"),
             "center": (center_names or {}).get(view.get("center_code") or "", view.get("center_code")),
-            "status": view["status"],
-            "label": view.get("label") or view["status"],
+            "status": view["status"], "label": view.get("label") or view["status"],
             "seconds_in_state": max(0, int((now - since_dt).total_seconds())) if since_dt else None}
 
 
@@ -72,29 +72,50 @@ class TodayStats:
         return got
 
 
-def build_frame(directory: Directory, live: Mapping[str, Mapping], seats: Mapping[str, Mapping],
+@dataclass(frozen=True)
+class Layout:
+    """What the directory says once (queues of each center, member seats of each queue, names)."""
+
+    centers: tuple[tuple[str, str, str, tuple[str, ...]], ...]  # (code, name, level, queue names)
+    members: Mapping[str, tuple[str, ...]]
+    skill_names: Mapping[str, str]
+    center_names: Mapping[str, str]
+
+    @classmethod
+    def of(cls, directory: Directory) -> "Layout":
+        queues = {c.code: tuple(directory.queue_name(c.code, sk) for sk in c.skills) for c in directory.centers}
+        members: dict[str, list[str]] = {q: [] for qs in queues.values() for q in qs}
+        for seat in directory.seats:
+            for sk in seat.skills:
+                members.setdefault(directory.queue_name(seat.center, sk), []).append(seat.extension)
+        return cls(tuple((c.code, c.name, c.level, queues[c.code]) for c in directory.centers),
+                   {q: tuple(m) for q, m in members.items()}, {s.id: s.name for s in directory.skills},
+                   {c.code: c.name for c in directory.centers})
+
+
+def build_frame(layout: Layout, live: Mapping[str, Mapping], seats: Mapping[str, Mapping],
                 today: TodayStats, now: datetime) -> dict:
     """The whole board of the province: queues, centers side by side, seats."""
-    queues, by_center = [], []
-    for c in directory.centers:
-        names = [directory.queue_name(c.code, sk) for sk in c.skills]
+    by_center: dict[str, list[Mapping]] = {}
+    for v in seats.values():
+        by_center.setdefault(v.get("center_code") or "", []).append(v)
+    queues, centers = [], []
+    for code, name, level, names in layout.centers:
         for q in names:
             lq, skill = live.get(q, {}), q.split("-", 2)[2]
-            members = [seats[s.extension] for s in directory.queue_members(q) if s.extension in seats]
-            queues.append({"queue": q, "center_code": c.code, "center": c.name, "skill": skill,
-                           "skill_name": getattr(directory.skill(skill), "name", skill),
+            queues.append({"queue": q, "center_code": code, "center": name, "skill": skill,
+                           "skill_name": layout.skill_names.get(skill, skill),
                            "waiting": lq.get("waiting", 0), "longest_wait_seconds": lq.get("longest_wait_seconds"),
-                           **seat_counts(members), **today.stats(q)})
+                           **seat_counts(seats[e] for e in layout.members.get(q, ()) if e in seats),
+                           **today.stats(q)})
         waits = [live[q]["longest_wait_seconds"] for q in names if live.get(q, {}).get("longest_wait_seconds")]
-        by_center.append({"center_code": c.code, "center": c.name, "level": c.level,
-                          "waiting": sum(live.get(q, {}).get("waiting", 0) for q in names),
-                          "longest_wait_seconds": max(waits) if waits else None,
-                          **seat_counts(v for v in seats.values() if v.get("center_code") == c.code),
-                          **today.stats(c.code)})
-    names = {c.code: c.name for c in directory.centers}
-    seat_rows = sorted((seat_row(v, now, names) for v in seats.values() if v["status"] != "offline"),
+        centers.append({"center_code": code, "center": name, "level": level,
+                        "waiting": sum(live.get(q, {}).get("waiting", 0) for q in names),
+                        "longest_wait_seconds": max(waits) if waits else None,
+                        **seat_counts(by_center.get(code, ())), **today.stats(code)})
+    seat_rows = sorted((seat_row(v, now, layout.center_names) for v in seats.values() if v["status"] != "offline"),
                        key=lambda r: r["extension"])
-    return {"at": now.isoformat(), "queues": queues, "centers": by_center, "seats": seat_rows}
+    return {"at": now.isoformat(), "queues": queues, "centers": centers, "seats": seat_rows}
 
 
 def visible_part(frame: Mapping, centers: frozenset[str] | None, alarms: list[dict]) -> dict:

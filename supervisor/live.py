@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from hotline.db import utcnow
 from supervisor.alarms import AlarmChange, Thresholds, evaluate
-from supervisor.board import TodayStats, alarm_values, build_frame, visible_part
+from supervisor.board import Layout, TodayStats, alarm_values, build_frame, visible_part
 from supervisor.metrics import MetricParams
 
 log = logging.getLogger(__name__)
@@ -44,6 +44,12 @@ def live_queues(routing: Any, now: datetime) -> dict[str, dict]:
     return out
 
 
+def with_since(view: dict) -> dict:
+    """A seat view with `since` parsed once (the board reads it on every push)."""
+    since = view.get("since")
+    return {**view, "since": datetime.fromisoformat(since)} if isinstance(since, str) else view
+
+
 class WallboardService:
     """Holds today's records and seat states, pushes a frame after events (coalesced), evaluates alarms."""
 
@@ -52,6 +58,8 @@ class WallboardService:
         self.kernel, self.params, self.thresholds, self.clock = kernel, params, thresholds, clock
         self.min_interval, self.tick = min_interval, tick
         self.tz = kernel.directory.hours.timezone
+        self.layout = Layout.of(kernel.directory)
+        self._gauges_at = 0.0
         self.today = TodayStats(params)
         self.day = day_start(clock(), self.tz)
         self.seats: dict[str, dict] = {}
@@ -103,7 +111,7 @@ class WallboardService:
             for row in await session.scalars(select(CallRecord).where(CallRecord.offered_at >= self.day)):
                 self.today.add(record_dict(row))
             for row in await session.scalars(select(SeatSession)):
-                self.seats[row.extension] = view(row, self.kernel.directory.seat(row.extension))
+                self.seats[row.extension] = with_since(view(row, self.kernel.directory.seat(row.extension)))
             for row in await session.scalars(select(AlarmLog).where(AlarmLog.cleared_at.is_(None))):
                 self.alarms[(row.scope, row.metric)] = {"id": row.id, "scope": row.scope, "metric": row.metric,
                                                         "scope_name": self.scope_name(row.scope),
@@ -140,7 +148,7 @@ class WallboardService:
             if self._is_today(payload.get("offered_at")):
                 self.today.add(payload)
         elif topic == "seat.status" and payload.get("extension"):
-            self.seats[payload["extension"]] = payload
+            self.seats[payload["extension"]] = with_since(payload)
         elif not topic.startswith(TOPICS):
             return
         self.refresh()
@@ -165,7 +173,7 @@ class WallboardService:
         now = self.clock()
         if day_start(now, self.tz) != self.day:  # midnight: today's counts start again
             self.day, self.today = day_start(now, self.tz), TodayStats(self.params)
-        frame = build_frame(self.kernel.directory, live_queues(self.kernel.services.get("routing"), now),
+        frame = build_frame(self.layout, live_queues(self.kernel.services.get("routing"), now),
                             self.seats, self.today, now)
         changes = evaluate(alarm_values(frame), self.thresholds,
                            {k: a["level"] for k, a in self.alarms.items()})
@@ -177,7 +185,9 @@ class WallboardService:
                 with contextlib.suppress(asyncio.QueueEmpty):
                     q.get_nowait()
             q.put_nowait(frame)
-        self.publish_gauges(frame)
+        if self._last_flush - self._gauges_at >= 1.0:  # a scrape every few seconds needs no more
+            self._gauges_at = self._last_flush
+            self.publish_gauges(frame)
         return frame
 
     def part(self, frame: dict, centers: frozenset[str] | None) -> dict:

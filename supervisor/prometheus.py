@@ -23,16 +23,32 @@ def _v(value) -> float:
     return float("nan") if value is None else float(value)
 
 
+_children: dict[tuple[str, str], tuple] = {}
+
+
+def _gauges(queue: str, center: str) -> tuple:
+    """The labelled gauges of one queue, looked up once (labels() is the costly part)."""
+    got = _children.get((queue, center))
+    if got is None:
+        labels = (queue, center)
+        got = _children[(queue, center)] = (
+            WAITING.labels(*labels), LONGEST.labels(*labels),
+            {s: SEATS.labels(*labels, s) for s in ("ready", "on_call", "acw", "paused")},
+            {k: TODAY.labels(*labels, k) for k in COUNTS}, {m: RATE.labels(*labels, m) for m in RATIOS},
+            ASA.labels(*labels))
+    return got
+
+
 def update(frame: Mapping) -> None:
     """Set every gauge from a wallboard frame."""
     for row in frame["queues"]:
-        labels = (row["queue"], row["center_code"])
-        WAITING.labels(*labels).set(row["waiting"])
-        LONGEST.labels(*labels).set(row["longest_wait_seconds"] or 0)
-        for state in ("ready", "on_call", "acw", "paused"):
-            SEATS.labels(*labels, state).set(row[state])
-        for kind in COUNTS:
-            TODAY.labels(*labels, kind).set(row[kind])
-        for metric in RATIOS:
-            RATE.labels(*labels, metric).set(_v(row[metric]))
-        ASA.labels(*labels).set(_v(row["asa_seconds"]))
+        waiting, longest, seats, today, rates, asa = _gauges(row["queue"], row["center_code"])
+        waiting.set(row["waiting"])
+        longest.set(row["longest_wait_seconds"] or 0)
+        for state, g in seats.items():
+            g.set(row[state])
+        for kind, g in today.items():
+            g.set(row[kind])
+        for metric, g in rates.items():
+            g.set(_v(row[metric]))
+        asa.set(_v(row["asa_seconds"]))
