@@ -60,6 +60,7 @@ class _Originate:
         chan.variables.update(req.variables)
         chan.__dict__["_pbx"] = False
         chan.__dict__["_on_answer"] = self.answered
+        chan.__dict__["_on_busy"] = self.busy
         sim.sched.call_later(RING_SETUP, self.ringing)
         self.timer = sim.sched.call_later(req.timeout, self.no_answer)
 
@@ -96,6 +97,13 @@ class _Originate:
         else:
             chan.context, chan.exten, chan.priority = req.context, req.exten, req.priority
             sim.spawn(run_pbx(sim, chan))
+
+    def busy(self, chan: Channel) -> None:
+        """The phone refused (486): Hangup cause 17, OriginateResponse Failure Reason 5 (busy)."""
+        self.timer.cancel()
+        self.sim.destroy(chan, 17)
+        self.respond(False, self.req.tech_data, 5, "<unknown>")
+        self.sim.refresh_endpoint(chan.endpoint)
 
     def no_answer(self) -> None:
         sim, chan = self.sim, self.chan
@@ -173,6 +181,7 @@ async def dial(sim: "Simulator", chan: Channel, data: str) -> str:
     leg = _callee_leg(sim, chan, endpoint, "/".join(parts[1:]))
     outcome: asyncio.Future = asyncio.get_running_loop().create_future()
     leg.__dict__["_on_answer"] = lambda c: _settle(outcome, "ANSWER")
+    leg.__dict__["_on_busy"] = lambda c: _settle(outcome, "BUSY")
     chan.__dict__["_ringing_dial"] = lambda c: _settle(outcome, "CANCEL")
     sim.sched.call_later(RING_SETUP, _ring_callee, sim, chan, leg)
     timer = sim.sched.call_later(timeout, _settle, outcome, "NOANSWER")
@@ -182,7 +191,7 @@ async def dial(sim: "Simulator", chan: Channel, data: str) -> str:
     chan.variables["DIALSTATUS"] = status
     if status != "ANSWER":
         sim.emit(ev.dial_event("DialEnd", chan.snapshot(), leg.snapshot(), ("DialStatus", status)))
-        sim.destroy(leg, 0 if status == "CANCEL" else 19)
+        sim.destroy(leg, {"CANCEL": 0, "BUSY": 17}.get(status, 19))
         sim.refresh_endpoint(endpoint)
         if status == "CANCEL":
             finish(sim, chan, 16)

@@ -58,8 +58,11 @@ class SeatScript:
 
 
 def _refuse(sim: "Simulator", chan: Channel) -> None:
-    if not chan.hungup:
-        queue_calls.refused(sim.queues, chan)
+    if chan.hungup or queue_calls.refused(sim.queues, chan):
+        return
+    hook = chan.__dict__.get("_on_busy")  # an Originate or Dial() leg
+    if hook is not None:
+        hook(chan)
 
 
 def _answer(sim: "Simulator", chan: Channel, talk: float | None) -> None:

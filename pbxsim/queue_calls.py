@@ -256,14 +256,15 @@ def ring_no_answer(eng: "QueueEngine", entry: "Entry", att: "Attempt", status: s
         entry.timers.append(sim.sched.call_later(q.cfg.retry, _retry, eng, entry))
 
 
-def refused(eng: "QueueEngine", seat: Channel) -> None:
-    """The seat phone rejected the call (486 Busy Here)."""
+def refused(eng: "QueueEngine", seat: Channel) -> bool:
+    """The seat phone rejected a queue call (486 Busy Here); False if `seat` is no queue leg."""
     for q in eng.queues.values():
         for entry in q.entries:
             for att in entry.attempts:
                 if att.chan is seat:
                     ring_no_answer(eng, entry, att, status="BUSY", cause=17)
-                    return
+                    return True
+    return False
 
 
 def _retry(eng: "QueueEngine", entry: "Entry") -> None:

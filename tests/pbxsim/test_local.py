@@ -61,3 +61,16 @@ async def test_local_originate_without_context_fails_at_once():
     await sim.sched.advance(1)
     resp = next(dict(e) for e in events if e[0] == ("Event", "OriginateResponse"))
     assert (resp["Response"], resp["Reason"]) == ("Failure", "0") and sim.channels == {}
+
+
+async def test_a_phone_that_refuses_an_originate_reports_busy():
+    cfg = PbxConfig(fastagi_url=None, endpoints=[Endpoint("seat1001", "1001", "坐席1001", behaviour=SeatScript(refuse=True))])
+    sim = Simulator(cfg, Scheduler(start=1_800_000_000.0))
+    events: list = []
+    sim.listeners.append(events.append)
+    originate(sim, OriginateRequest("o", "PJSIP/seat1001", "callback", "13800138000", 1, None, 30, {}))
+    await sim.sched.advance(2)
+    resp = next(dict(e) for e in events if e[0] == ("Event", "OriginateResponse"))
+    hang = next(dict(e) for e in events if e[0] == ("Event", "Hangup"))
+    assert (resp["Response"], resp["Reason"], hang["Cause"]) == ("Failure", "5", "17")
+    assert sim.channels == {}
