@@ -98,7 +98,7 @@ async def pbx_board(kernel, users, directory, tmp_path):
 
     stack = []
 
-    async def start(thresholds, seat_script=None, speed: float = 3.0):
+    async def start(thresholds, seat_script=None, speed: float = 3.0, **supervisor):
         sched = Scheduler(realtime=True, speed=speed)
         sim = Simulator(directory_config(directory, None, str(tmp_path), {},
                                          seat_script=seat_script or SeatScript(answer_after=1.0)), sched)
@@ -110,7 +110,7 @@ async def pbx_board(kernel, users, directory, tmp_path):
         kernel.settings.ami_nodes = [AmiNode(name="node1", port=port)]
         kernel.settings.pbx_mode = "asterisk"
         seats = SeatsComponent(SeatSettings(acw_seconds=1))
-        sup = SupervisorComponent(SupervisorSettings(push_interval=0.05, thresholds=thresholds))
+        sup = SupervisorComponent(SupervisorSettings(push_interval=0.05, thresholds=thresholds, **supervisor))
         app = create_app(kernel=kernel, roles={"engine", "api"},
                          components=[web.component, RoutingComponent(), seats, sup])
         life = app.router.lifespan_context(app)
