@@ -20,6 +20,16 @@ from hotline.settings import ROOT, Settings
 
 pytest_plugins = ["tests.browser_support"]  # live server + Chromium fixtures for every package
 
+# Hypothesis: short runs in the suite (every fuzz test together well under 2 minutes), long ones for
+# `make fuzz` (HYPOTHESIS_PROFILE=long). No deadline: the machine is shared, time is measured in bench/.
+from hypothesis import HealthCheck, settings as hypothesis_settings  # noqa: E402
+
+hypothesis_settings.register_profile("suite", max_examples=100, deadline=None,
+                                     suppress_health_check=[HealthCheck.too_slow])
+hypothesis_settings.register_profile("long", max_examples=20_000, deadline=None,
+                                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "suite"))
+
 SHARED = ROOT.parent / "shared"
 TRACES = SHARED / "asterisk-traces"
 PG_HOST, PG_PORT = "127.0.0.1", 5432
