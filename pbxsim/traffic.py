@@ -36,7 +36,7 @@ class TrafficModel:
         if self.rng.random() < self.landline_share:
             codes, weights = zip(*self.area_codes.items())
             code = self.rng.choices(codes, weights)[0]
-            return code + str(self.rng.randint(6000000, 8999999))
+            return code + str(self.rng.randint(60000000, 89999999))  # Henan local numbers have 8 digits
         return self.rng.choice(MOBILE_PREFIXES) + f"{self.rng.randint(0, 99999999):08d}"
 
     def caller(self) -> CallerScript:
