@@ -51,3 +51,20 @@ async def test_the_demo_plays_the_platform_at_platform_url_and_the_worker_delive
         assert receiver.state.summary()["count"] == 1
     finally:
         await comp.stop()
+
+
+async def test_with_the_engines_ami_link_the_dialer_runs_and_listens_for_originate_responses(kernel):
+    from routing.testing import FakeAmi
+
+    kernel.services["ami"] = ami = FakeAmi()
+    comp = IntegrationsComponent(dial_interval=0.05)
+    await comp.start(kernel, {"engine"})
+    try:
+        dialer = kernel.services["dialer"]
+        assert "outbox" not in kernel.services  # the dispatcher is a worker's job
+        await asyncio.sleep(0.1)
+        assert ami._listeners and await comp.ready() == "ok"
+        assert dialer.fastagi == f"{kernel.settings.fastagi_host}:{kernel.settings.fastagi_port}"
+    finally:
+        await comp.stop()
+    assert not ami._listeners  # unsubscribed on stop
