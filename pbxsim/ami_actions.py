@@ -28,7 +28,7 @@ PRIVILEGES: dict[str, set[str] | None] = {
     "status": {"system", "call", "reporting"}, "redirect": {"call"}, "originate": {"originate"},
     "hangup": {"system", "call"}, "setvar": {"call"}, "getvar": {"call", "reporting"},
     "mixmonitor": {"system"}, "stopmixmonitor": {"system", "call"}, "blindtransfer": {"call"},
-    "atxfer": {"call"}, "listcommands": None,
+    "atxfer": {"call"}, "listcommands": None, "pjsipnotify": {"system"},
 }
 
 

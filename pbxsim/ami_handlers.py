@@ -202,6 +202,7 @@ async def queue_summary(s: "AmiSession", h: Headers) -> None:
 
 def _handlers() -> dict:
     from . import ami_channel_handlers as ch
+    from .notify import pjsip_notify
 
     return {
         "login": login, "challenge": challenge, "logoff": logoff, "ping": ping, "events": events,
@@ -211,6 +212,7 @@ def _handlers() -> dict:
         "redirect": ch.redirect, "originate": ch.originate, "hangup": ch.hangup, "setvar": ch.setvar,
         "getvar": ch.getvar, "mixmonitor": ch.mixmonitor, "stopmixmonitor": ch.stop_mixmonitor,
         "blindtransfer": ch.blind_transfer, "atxfer": ch.atxfer,
+        "pjsipnotify": pjsip_notify,
     }
 
 

@@ -48,6 +48,7 @@ class SeatScript:
     refuse: bool = False
     talk_time: float | None = None
     speech: str | None = None
+    remote_hold: bool = True  # obeys the remote-control NOTIFY (Event: hold / talk), like call-center phones
 
     def on_ring(self, sim: "Simulator", chan: Channel) -> None:
         """The phone starts ringing."""
