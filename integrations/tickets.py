@@ -77,8 +77,24 @@ def _publish_after_commit(session: AsyncSession, ctx: TicketContext, ticket: Tic
                "status": ticket.status, "status_label": STATUS_LABELS[ticket.status],
                "center_code": ticket.center_code, "owner": ticket.owner_username,
                "linkedid": ticket.linkedid, "at": ticket.updated_at.isoformat()}
-    bus = ctx.bus
-    event.listen(session.sync_session, "after_commit", lambda _s: bus.publish("ticket.changed", payload), once=True)
+    after_commit(session, ctx.bus, "ticket.changed", payload)
+
+
+def after_commit(session: AsyncSession, bus: EventBus, topic: str, payload: dict) -> None:
+    """Publish on the bus once the session commits; forget it if the session rolls back."""
+    pending = session.info.get("bus_pending")
+    if pending is None:
+        pending = session.info["bus_pending"] = []
+        sync = session.sync_session
+
+        def _flush(_s) -> None:
+            out, pending[:] = list(pending), []
+            for t, p in out:
+                bus.publish(t, p)
+
+        event.listen(sync, "after_commit", _flush)
+        event.listen(sync, "after_soft_rollback", lambda _s, _tx: pending.clear())
+    pending.append((topic, payload))
 
 
 async def _record(session: AsyncSession, ctx: TicketContext, ticket: Ticket, actor: Principal, action: str,
@@ -281,11 +297,9 @@ async def raise_overdue_alarms(session: AsyncSession, ctx: TicketContext) -> lis
         session.add(TicketEvent(ticket_id=t.id, version=t.version, at=now, actor="system", action="overdue",
                                 changes={"due_at": t.due_at.isoformat()}, note="超过限时办结期限"))
         if ctx.bus is not None:
-            payload = {"kind": "ticket.overdue", "severity": "major" if t.green else "minor",
-                       "key": f"ticket:{t.number}:overdue", "ticket": t.number, "center_code": t.center_code,
-                       "owner": t.owner_username, "due_at": t.due_at.isoformat(), "at": now.isoformat(),
-                       "message": f"工单{t.number}已超过限时办结期限（{STATUS_LABELS[t.status]}）"}
-            bus = ctx.bus
-            event.listen(session.sync_session, "after_commit",
-                         lambda _s, p=payload: bus.publish("alarm.raised", p), once=True)
+            after_commit(session, ctx.bus, "alarm.raised", {
+                "kind": "ticket.overdue", "severity": "major" if t.green else "minor",
+                "key": f"ticket:{t.number}:overdue", "ticket": t.number, "center_code": t.center_code,
+                "owner": t.owner_username, "due_at": t.due_at.isoformat(), "at": now.isoformat(),
+                "message": f"工单{t.number}已超过限时办结期限（{STATUS_LABELS[t.status]}）"})
     return out

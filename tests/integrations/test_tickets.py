@@ -132,3 +132,18 @@ async def test_ticket_changed_is_published_only_after_commit(kernel, ctx, seat):
         await s.commit()
     msg = sub.queue.get_nowait()
     assert msg.payload["number"] == t.number and msg.payload["status_label"] == "已受理"
+
+
+async def test_a_change_rolled_back_is_never_published_even_if_the_session_commits_later(kernel, ctx, seat):
+    from hotline.models import AuditLog
+
+    sub = kernel.bus.subscribe("ticket.changed")
+    async with kernel.sessions() as s:
+        await create_ticket(s, _new(), seat, ctx)
+        await s.rollback()
+        s.add(AuditLog(actor="seat1001", action="ticket.create", outcome="rejected"))
+        await s.commit()
+        assert sub.queue.empty()
+        t = await create_ticket(s, _new(), seat, ctx)
+        await s.commit()
+    assert sub.queue.get_nowait().payload["number"] == t.number and sub.queue.empty()
