@@ -27,7 +27,7 @@ def requested_centers(principal: Principal, directory: Directory, center: str | 
     allowed = visible_centers(principal, directory)
     wanted = center or center_of(queue)
     if wanted is None:
-        return allowed, (None if allowed is None or allowed else "(none)")
+        return allowed, None  # a supervisor without a center sees an empty board, not someone else's
     if allowed is not None and wanted not in allowed:
         return allowed, wanted
     return frozenset({wanted}), None

@@ -14,6 +14,7 @@ from supervisor.component import SupervisorComponent, SupervisorSettings
 USERS = [
     ("zz", "supervisor", "410100", None), ("ly", "supervisor", "410300", None), ("prov", "supervisor", "410000", None),
     ("root", "admin", None, None), ("audit", "auditor", None, None), ("li", "seat", "410100", "1001"),
+    ("nocenter", "supervisor", None, None),
 ]
 _HASH: list[str] = []
 

@@ -124,3 +124,14 @@ async def test_reports_page_renders_table_chart_and_abandoned(client_for, day):
     assert "<svg" in r.text and 'id="report-table"' in r.text and "c-D004" in r.text
     bad = await client_for("prov").get("/reports", params={"from": "2026-11-05", "to": "2026-11-01"})
     assert bad.status_code == 422 and "结束日期早于开始日期" in bad.text
+
+
+async def test_a_supervisor_without_a_center_sees_nothing(client_for, day):
+    body = (await client_for("nocenter").get("/api/supervisor/report", params=DAY)).json()
+    assert body["total"]["offered"] == 0 and body["rows"] == []
+    assert (await client_for("nocenter").get("/api/supervisor/wallboard")).json()["queues"] == []
+
+
+async def test_auditor_reads_reports_of_the_whole_province(client_for, day):
+    body = (await client_for("audit").get("/api/supervisor/report", params=DAY)).json()
+    assert body["total"]["offered"] == WHOLE["offered"]
