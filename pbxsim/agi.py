@@ -14,6 +14,7 @@ import shlex
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
+from . import agi_media
 from .model import UP, Channel
 from .wire import WireError, check_value
 
@@ -29,7 +30,7 @@ DEAD_OK = {"ANSWER": False, "CHANNEL STATUS": False, "DATABASE GET": True, "DATA
            "DATABASE DEL": True, "EXEC": True, "GET DATA": False, "GET FULL VARIABLE": True,
            "GET VARIABLE": True, "HANGUP": False, "NOOP": True, "SET CONTEXT": False,
            "SET EXTENSION": False, "SET PRIORITY": False, "SET VARIABLE": True, "STREAM FILE": False,
-           "VERBOSE": True, "WAIT FOR DIGIT": False}
+           "VERBOSE": True, "WAIT FOR DIGIT": False, "RECORD FILE": False, "SAY DIGITS": False}
 # usage lines sent with 520 (res_agi.c agi_handle_command, RESULT_SHOWUSAGE)
 USAGE = {
     "STREAM FILE": " Usage: STREAM FILE <filename> <escape digits> [sample offset]",
@@ -42,6 +43,9 @@ USAGE = {
     "SET EXTENSION": " Usage: SET EXTENSION <new extension>",
     "SET PRIORITY": " Usage: SET PRIORITY <priority>",
     "EXEC": " Usage: EXEC <application> <options>",
+    "RECORD FILE": " Usage: RECORD FILE <filename> <format> <escape_digits> <timeout> [offset_samples] [beep]"
+                   " [s=silence]",
+    "SAY DIGITS": " Usage: SAY DIGITS <number> <escape_digits>",
 }
 DEAD = "511 Command Not Permitted on a dead channel or intercept routine\n"
 INVALID = "510 Invalid or unknown command\n"
@@ -131,9 +135,9 @@ class AgiSession:
         secs = self.sim.config.prompt_seconds.get(name)
         return None if secs is None else int(round(secs * RATE))
 
-    async def play(self, samples: int, escape: str) -> tuple[str | None, int]:
+    async def play(self, samples: int, escape: str, collect: bool = True) -> tuple[str | None, int]:
         """Play for `samples`; stop early on an escape digit or a hang-up."""
-        collector = DigitWaiter(self.sim, self.chan, escape)
+        collector = DigitWaiter(self.sim, self.chan, escape, collect)
         start = self.sim.now
         result = await collector.wait(samples / RATE)
         elapsed = self.sim.now - start
@@ -144,8 +148,8 @@ class AgiSession:
 class DigitWaiter:
     """Waits for one DTMF digit among `accept` or a timeout, in simulated time."""
 
-    def __init__(self, sim: "Simulator", chan: Channel, accept: str) -> None:
-        self.sim, self.chan, self.accept = sim, chan, accept
+    def __init__(self, sim: "Simulator", chan: Channel, accept: str, collect: bool = True) -> None:
+        self.sim, self.chan, self.accept, self.collect = sim, chan, accept, collect
 
     async def wait(self, seconds: float) -> str | bool | None:
         """A digit, True on timeout, None on hang-up."""
@@ -157,7 +161,7 @@ class DigitWaiter:
         entry = (self.accept, fut)
         waiters.append(entry)
         party = self.chan.party
-        if party is not None and hasattr(party, "on_collect"):
+        if self.collect and party is not None and hasattr(party, "on_collect"):
             party.on_collect(self.sim, self.chan)
         try:
             return await fut
@@ -323,4 +327,5 @@ _HANDLERS = {
     "ANSWER": _answer, "STREAM FILE": _stream_file, "GET DATA": _get_data, "SET VARIABLE": _set_variable,
     "GET VARIABLE": _get_variable, "GET FULL VARIABLE": _get_variable, "VERBOSE": _verbose, "NOOP": _noop,
     "HANGUP": _hangup, "CHANNEL STATUS": _channel_status, "WAIT FOR DIGIT": _wait_for_digit,
+    "RECORD FILE": agi_media.record_file, "SAY DIGITS": agi_media.say_digits,
 }
