@@ -36,10 +36,18 @@ def response(headers: Headers, kind: str, *extra: tuple[str, str]) -> Headers:
     """`Response: <kind>` + ActionID (if the action had one) + extra headers."""
     out: Headers = [("Response", kind)]
     aid = get(headers, "ActionID")
-    if aid:
+    if aid and _clean(aid):  # an ActionID with control characters is never echoed (it was refused)
         out.append(("ActionID", aid))
     out.extend(extra)
     return out
+
+
+def _clean(value: str) -> bool:
+    try:
+        check_value(value)
+    except WireError:
+        return False
+    return True
 
 
 def success(s: "AmiSession", h: Headers, message: str | None = None, *extra: tuple[str, str]) -> None:
