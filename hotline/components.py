@@ -23,6 +23,7 @@ COMPONENT_MODULES = [
     "routing.component",
     "ivr.component",
     "seats.component",
+    "seats.demo",
     "recordings.component",
     "integrations.component",
     "integrations.sip.component",
