@@ -28,9 +28,14 @@ class Threshold(BaseModel):
         return self
 
 
-class Thresholds(BaseModel):
-    """Thresholds by metric (metrics left out never alarm)."""
+RATE_METRICS = frozenset({"answer_rate", "service_level"})
 
+
+class Thresholds(BaseModel):
+    """Thresholds by metric (metrics left out never alarm); rates alarm only from `min_calls` offered calls
+    on (one abandoned call at 8:01 is not a 0 % answer rate worth a red light)."""
+
+    min_calls: int = Field(10, ge=0)
     metrics: dict[str, Threshold] = Field(default_factory=lambda: {
         "waiting": Threshold(yellow=3, red=6), "longest_wait_seconds": Threshold(yellow=30, red=60),
         "answer_rate": Threshold(yellow=0.9, red=0.8, above=False),
@@ -73,6 +78,8 @@ def evaluate(values: Mapping[str, Mapping[str, float | None]], thresholds: Thres
     for scope, metrics in values.items():
         for metric, t in thresholds.metrics.items():
             value = metrics.get(metric)
+            if metric in RATE_METRICS and (metrics.get("offered") or 0) < thresholds.min_calls:
+                value = None
             level, before = level_of(value, t), active.get((scope, metric))
             if level == before:
                 continue

@@ -77,7 +77,7 @@
       cell(tr, s.label || SEAT_LABELS[s.status] || s.status, "text", "status");
       cell(tr, num(s.seconds_in_state));
       var td = cell(tr, "", "text");
-      if (s.status === "on_call") {
+      if (s.status === "on_call" && document.getElementById("spy-phone")) {
         [["listen", "监听"], ["whisper", "耳语"], ["barge", "强插"]].forEach(function (m) {
           var b = document.createElement("button");
           b.type = "button"; b.className = "btn btn-small"; b.textContent = m[1];
