@@ -22,7 +22,7 @@ class Threshold(BaseModel):
     above: bool = True
 
     @model_validator(mode="after")
-    def _ordered(self) -> "Threshold":
+    def _ordered(self) -> Threshold:
         if (self.red < self.yellow) if self.above else (self.red > self.yellow):
             raise ValueError("red must be worse than yellow")
         return self
@@ -44,7 +44,7 @@ class Thresholds(BaseModel):
     })
 
     @model_validator(mode="after")
-    def _known(self) -> "Thresholds":
+    def _known(self) -> Thresholds:
         unknown = set(self.metrics) - set(METRIC_LABELS)
         if unknown:
             raise ValueError(f"unknown alarm metrics: {sorted(unknown)}")

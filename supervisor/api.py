@@ -8,7 +8,15 @@ import uuid
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, WebSocket, WebSocketDisconnect
+from fastapi import (
+    APIRouter,
+    Depends,
+    HTTPException,
+    Query,
+    Request,
+    WebSocket,
+    WebSocketDisconnect,
+)
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
@@ -19,7 +27,14 @@ from hotline.db import utcnow
 from hotline.deps import KernelDep, SessionDep
 from supervisor.access import deny, requested_centers, visible_centers
 from supervisor.export import to_csv, to_xlsx
-from supervisor.reports import GROUPS, ReportError, ReportRequest, abandoned_calls, build_report, check_request
+from supervisor.reports import (
+    GROUPS,
+    ReportError,
+    ReportRequest,
+    abandoned_calls,
+    build_report,
+    check_request,
+)
 from supervisor.spy import SpyRefused, originate_spy, plan, seat_channel
 from supervisor.store import load_events, load_qa_checked, load_records
 
@@ -209,7 +224,7 @@ async def spy(body: SpyRequest, principal: Watcher, kernel: KernelDep, session: 
     outcome = "ok"
     try:
         await originate_spy(ami, p, action_id)
-    except Exception as exc:  # noqa: BLE001 - AmiError or a dropped link: audited, told to the person
+    except Exception as exc:
         outcome = "error"
         raise HTTPException(502, f"交换机拒绝了请求 (originate failed: {exc})") from exc
     finally:

@@ -13,7 +13,7 @@ import random
 import statistics
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -80,7 +80,6 @@ async def _run(tmp: Path, events: int, rate: float, rng: random.Random) -> dict:
     from hotline.migrate import upgrade
     from hotline.settings import Settings
     from supervisor.alarms import Thresholds
-    from supervisor.live import WallboardService
     from supervisor.metrics import MetricParams
 
     url = f"sqlite+aiosqlite:///{tmp / 'bench.db'}"
@@ -89,7 +88,7 @@ async def _run(tmp: Path, events: int, rate: float, rng: random.Random) -> dict:
                         secret_key="bench-secret-key-0123456789abcdef0123456789")
     directory = _directory(load_directory(settings.directory_file), rng)
     kernel = Kernel.build(settings, directory=directory)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     await _store(kernel, [_record(i, directory, now, rng) for i in range(CALLS)])
     board = _MarkedBoard(kernel, params=MetricParams(), thresholds=Thresholds(), min_interval=0.1)
     await board.start()
@@ -132,7 +131,7 @@ async def _measure(kernel, board, exts, directory, events: int, rate: float, rng
 
     tasks = [asyncio.create_task(watcher()), asyncio.create_task(bus_reader())]
     cpu0, wall0 = time.process_time(), time.perf_counter()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for seq in range(1, events + 1):
         await asyncio.sleep(1 / rate)
         sent[seq] = time.perf_counter()

@@ -82,7 +82,7 @@ class Layout:
     center_names: Mapping[str, str]
 
     @classmethod
-    def of(cls, directory: Directory) -> "Layout":
+    def of(cls, directory: Directory) -> Layout:
         queues = {c.code: tuple(directory.queue_name(c.code, sk) for sk in c.skills) for c in directory.centers}
         members: dict[str, list[str]] = {q: [] for qs in queues.values() for q in qs}
         for seat in directory.seats:

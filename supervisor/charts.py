@@ -16,8 +16,8 @@ def calls_chart(rows: list[Mapping]) -> str:
     top = max(max(sum(r[k] for k in COLORS), 1) for r in rows)
     slot = (W - 2 * PAD) / len(rows)
     bar = min(60.0, max(2.0, slot * 0.7))  # one day must not be a wall of green
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {H}" width="100%" role="img" '
-             f'aria-label="来电统计图" class="report-chart">',
+    parts = [(f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {H}" width="100%" role="img" '
+              f'aria-label="来电统计图" class="report-chart">'),
              f'<line x1="{PAD}" y1="{H - PAD}" x2="{W - PAD}" y2="{H - PAD}" stroke="#999"/>',
              f'<text x="4" y="{PAD - 8}" font-size="11">{top}</text>',
              f'<text x="{W - PAD + 4}" y="{PAD + 4}" font-size="11" fill="#1565c0">100%</text>',

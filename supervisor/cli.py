@@ -6,7 +6,6 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -48,10 +47,10 @@ def report(
     date_from: str = typer.Option(..., "--from", help="开始日期 YYYY-MM-DD"),
     date_to: str = typer.Option(..., "--to", help="结束日期 YYYY-MM-DD (含)"),
     group_by: str = typer.Option("day", "--group-by", help="day|hour|center|prefecture|skill|seat"),
-    queue: Optional[str] = typer.Option(None, "--queue", help="只统计一个队列，如 q-410100-consult"),
-    center: Optional[str] = typer.Option(None, "--center", help="只统计一个中心，如 410100"),
+    queue: str | None = typer.Option(None, "--queue", help="只统计一个队列，如 q-410100-consult"),
+    center: str | None = typer.Option(None, "--center", help="只统计一个中心，如 410100"),
     out_format: str = typer.Option("csv", "--format", help="csv|xlsx|json"),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="写入文件（xlsx 必须指定）"),
+    output: Path | None = typer.Option(None, "--output", "-o", help="写入文件（xlsx 必须指定）"),
 ) -> None:
     """Export a report of a date range (every number from the metric definitions)."""
     from hotline.directory import load_directory

@@ -6,7 +6,8 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from datetime import datetime, time as dtime, timedelta, timezone
+from datetime import UTC, datetime
+from datetime import time as dtime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,7 +25,7 @@ TOPICS = ("call.", "seat.status", "member.status")
 def day_start(now: datetime, tz: str) -> datetime:
     """Midnight (local time of the hotline) of `now`'s day, in UTC."""
     local = now.astimezone(ZoneInfo(tz))
-    return datetime.combine(local.date(), dtime(0), ZoneInfo(tz)).astimezone(timezone.utc)
+    return datetime.combine(local.date(), dtime(0), ZoneInfo(tz)).astimezone(UTC)
 
 
 def live_queues(routing: Any, now: datetime) -> dict[str, dict]:
@@ -139,7 +140,7 @@ class WallboardService:
         async for msg in self._sub:
             try:
                 self.on_event(msg.topic, msg.payload)
-            except Exception:  # noqa: BLE001 - one bad payload must not stop the wallboard
+            except Exception:
                 log.exception("wallboard: cannot apply %s", msg.topic)
 
     def on_event(self, topic: str, payload: dict) -> None:
@@ -230,7 +231,7 @@ class WallboardService:
                                              threshold=ch.threshold, raised_at=now))
                     await session.flush()
                 await session.commit()
-        except Exception:  # noqa: BLE001 - the board keeps running; the next change is logged again
+        except Exception:
             log.exception("wallboard: cannot log alarms")
 
     def scope_name(self, scope: str) -> str:

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time as dtime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dtime
 from zoneinfo import ZoneInfo
 
 from hotline.directory import Directory
 from supervisor.metrics import (
-    MetricParams, Window, acw_by_call, as_dt, center_of, scoped, skill_of, summarize, visits,
+    MetricParams,
+    Window,
+    acw_by_call,
+    as_dt,
+    center_of,
+    scoped,
+    skill_of,
+    summarize,
+    visits,
 )
 
 GROUPS = ("day", "hour", "center", "prefecture", "skill", "seat")
@@ -32,8 +41,8 @@ class ReportRequest:
 
     def window(self, tz: str, now: datetime) -> Window:
         zone = ZoneInfo(tz)
-        start = datetime.combine(self.date_from, dtime(0), zone).astimezone(timezone.utc)
-        end = datetime.combine(self.date_to + timedelta(days=1), dtime(0), zone).astimezone(timezone.utc)
+        start = datetime.combine(self.date_from, dtime(0), zone).astimezone(UTC)
+        end = datetime.combine(self.date_to + timedelta(days=1), dtime(0), zone).astimezone(UTC)
         return Window(start, end, now)
 
 
@@ -123,10 +132,10 @@ def _label(group_by: str, key: str, directory: Directory) -> str:
 
 def _group_window(group_by: str, key: str, window: Window, tz: ZoneInfo) -> Window:
     if group_by == "day":
-        start = datetime.combine(date.fromisoformat(key), dtime(0), tz).astimezone(timezone.utc)
+        start = datetime.combine(date.fromisoformat(key), dtime(0), tz).astimezone(UTC)
         return Window(start, start + timedelta(days=1), window.now)
     if group_by == "hour":
-        start = datetime.strptime(key, "%Y-%m-%d %H:%M").replace(tzinfo=tz).astimezone(timezone.utc)
+        start = datetime.strptime(key, "%Y-%m-%d %H:%M").replace(tzinfo=tz).astimezone(UTC)
         return Window(start, start + timedelta(hours=1), window.now)
     return window
 

@@ -1,9 +1,9 @@
 """A scripted day of call records and seat events with hand-computed expectations (docs/supervisor.md)."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
-DAY = datetime(2026, 11, 2, tzinfo=timezone.utc)
+DAY = datetime(2026, 11, 2, tzinfo=UTC)
 
 
 def at(hhmmss: str, day: datetime = DAY) -> datetime:

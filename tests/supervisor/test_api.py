@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from hotline.models import AuditLog
 from tests.supervisor.conftest import store_day
-from tests.supervisor.scripted import CALLS, EVENTS, QA_CHECKED, at, call
+from tests.supervisor.scripted import CALLS, EVENTS, QA_CHECKED, call
 from tests.supervisor.test_metrics import WHOLE, ZHENGZHOU
 
 DAY = {"from": "2026-11-02", "to": "2026-11-02"}

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -16,7 +16,7 @@ from supervisor.models import AlarmLog
 from tests.supervisor.conftest import store_day
 from tests.supervisor.scripted import CALLS, call
 
-NOW = datetime(2026, 11, 2, 8, 0, tzinfo=timezone.utc)  # 16:00 in Shanghai
+NOW = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)  # 16:00 in Shanghai
 TODAY = [c for c in CALLS if c["offered_at"].date() == NOW.date()]
 ROUTING_THRESHOLDS = Thresholds(metrics={"waiting": Threshold(yellow=2, red=3)})
 
@@ -137,7 +137,7 @@ async def test_open_alarms_are_reloaded_after_a_restart(kernel):
 
 
 def test_day_starts_at_local_midnight():
-    assert day_start(NOW, "Asia/Shanghai") == datetime(2026, 11, 1, 16, 0, tzinfo=timezone.utc)
+    assert day_start(NOW, "Asia/Shanghai") == datetime(2026, 11, 1, 16, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)

@@ -6,7 +6,15 @@ from datetime import timedelta
 import pytest
 
 from supervisor.metrics import (
-    MetricParams, Window, acw_by_call, call_counts, center_of, in_window, scoped, seat_times, summarize,
+    MetricParams,
+    Window,
+    acw_by_call,
+    call_counts,
+    center_of,
+    in_window,
+    scoped,
+    seat_times,
+    summarize,
 )
 from tests.supervisor.scripted import CALLS, DAY, EVENTS, QA_CHECKED, at
 

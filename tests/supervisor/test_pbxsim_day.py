@@ -3,7 +3,7 @@ report's numbers against the ones computed by hand from the script, metric by me
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -48,7 +48,7 @@ async def test_scripted_pbxsim_day_report_equals_hand_computed_numbers(pbx_board
     _call(sim, "13800000003")  # A: rung at once, answered after 0.25 s, 1 s of talk
     await _records(kernel, 3)
 
-    today = datetime.now(timezone.utc).astimezone(ZoneInfo("Asia/Shanghai")).date().isoformat()
+    today = datetime.now(UTC).astimezone(ZoneInfo("Asia/Shanghai")).date().isoformat()
     s = kernel.settings
     token = issue_token(users["prov"], s.secret_key.get_secret_value(), s.token_minutes)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t",

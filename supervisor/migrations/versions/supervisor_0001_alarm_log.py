@@ -11,7 +11,6 @@ from alembic import op
 
 import hotline.db
 
-
 revision = 'supervisor_0001'
 down_revision = None
 branch_labels = ('supervisor',)
