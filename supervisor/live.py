@@ -51,6 +51,33 @@ def with_since(view: dict) -> dict:
     return {**view, "since": datetime.fromisoformat(since)} if isinstance(since, str) else view
 
 
+class BusQueueWaits:
+    """Waiting callers per queue from bus events, for a web process that has no routing engine of its own
+    (engine and web in separate processes, a Redis bus between them)."""
+
+    def __init__(self) -> None:
+        self.waiting: dict[str, dict[str, float]] = {}
+
+    def apply(self, topic: str, p: dict) -> None:
+        """call.queued / call.overflowed add a caller to a queue; connected, overflowed and ended remove it."""
+        lid = p.get("linkedid")
+        if not lid:
+            return
+        if topic in ("call.connected", "call.ended", "call.overflowed"):
+            for callers in self.waiting.values():
+                callers.pop(lid, None)
+        queue = p.get("queue") if topic == "call.queued" else p.get("to_queue") if topic == "call.overflowed" else None
+        if queue:
+            at = p.get("at")
+            self.waiting.setdefault(queue, {})[lid] = datetime.fromisoformat(at).timestamp() if at else 0.0
+
+    def view(self, now: datetime) -> dict[str, dict]:
+        """The same shape as live_queues()."""
+        t = now.timestamp()
+        return {q: {"waiting": len(c), "longest_wait_seconds": round(t - min(c.values())) if c else None}
+                for q, c in self.waiting.items()}
+
+
 class WallboardService:
     """Holds today's records and seat states, pushes a frame after events (coalesced), evaluates alarms."""
 
@@ -64,6 +91,7 @@ class WallboardService:
         self.today = TodayStats(params)
         self.day = day_start(clock(), self.tz)
         self.seats: dict[str, dict] = {}
+        self.bus_waits = BusQueueWaits()
         self.alarms: dict[tuple[str, str], dict] = {}
         self.frame: dict | None = None
         self.watchers: set[asyncio.Queue] = set()
@@ -152,6 +180,8 @@ class WallboardService:
             self.seats[payload["extension"]] = with_since(payload)
         elif not topic.startswith(TOPICS):
             return
+        elif topic.startswith("call."):
+            self.bus_waits.apply(topic, payload)
         self.refresh()
 
     def _is_today(self, offered_at) -> bool:
@@ -174,7 +204,9 @@ class WallboardService:
         now = self.clock()
         if day_start(now, self.tz) != self.day:  # midnight: today's counts start again
             self.day, self.today = day_start(now, self.tz), TodayStats(self.params)
-        frame = build_frame(self.layout, live_queues(self.kernel.services.get("routing"), now),
+        routing = self.kernel.services.get("routing")
+        live = live_queues(routing, now) if routing is not None else self.bus_waits.view(now)
+        frame = build_frame(self.layout, live,
                             self.seats, self.today, now)
         changes = evaluate(alarm_values(frame), self.thresholds,
                            {k: a["level"] for k, a in self.alarms.items()})

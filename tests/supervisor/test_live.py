@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from routing.state import Call, NodeState, Queue, Visit
 from supervisor.alarms import Threshold, Thresholds
-from supervisor.live import WallboardService, day_start
+from supervisor.live import BusQueueWaits, WallboardService, day_start
 from supervisor.metrics import MetricParams
 from supervisor.models import AlarmLog
 from tests.supervisor.conftest import store_day
@@ -148,3 +148,30 @@ async def test_wallboard_api_shows_only_the_supervisors_center(client_for):
     prov = (await client_for("prov").get("/api/supervisor/wallboard")).json()
     assert len(prov["centers"]) == 19
     assert (await client_for("li").get("/api/supervisor/wallboard")).status_code == 403
+
+
+def test_bus_events_give_waiting_callers_when_the_engine_runs_elsewhere():
+    w = BusQueueWaits()
+    t0 = NOW - timedelta(seconds=50)
+    w.apply("call.queued", {"linkedid": "a", "queue": "q-410100-consult", "at": t0.isoformat()})
+    w.apply("call.queued", {"linkedid": "b", "queue": "q-410100-consult", "at": (NOW - timedelta(seconds=5)).isoformat()})
+    w.apply("call.ringing", {"linkedid": "b", "queue": "q-410100-consult", "at": NOW.isoformat()})
+    assert w.view(NOW)["q-410100-consult"] == {"waiting": 2, "longest_wait_seconds": 50}
+    w.apply("call.overflowed", {"linkedid": "a", "from_queue": "q-410100-consult", "to_queue": "q-410000-consult",
+                                "at": NOW.isoformat()})
+    w.apply("call.connected", {"linkedid": "b", "queue": "q-410100-consult", "at": NOW.isoformat()})
+    view = w.view(NOW)
+    assert view["q-410100-consult"] == {"waiting": 0, "longest_wait_seconds": None}
+    assert view["q-410000-consult"]["waiting"] == 1
+    w.apply("call.ended", {"linkedid": "a", "outcome": "abandoned", "at": NOW.isoformat()})
+    assert w.view(NOW)["q-410000-consult"]["waiting"] == 0
+
+
+async def test_without_a_routing_engine_the_board_counts_waiting_callers_from_the_bus(kernel):
+    b = await board_for(kernel)
+    try:
+        b.on_event("call.queued", {"linkedid": "x", "queue": "q-410300-aid", "at": (NOW - timedelta(seconds=9)).isoformat()})
+        r = row(b.push(), "q-410300-aid")
+        assert (r["waiting"], r["longest_wait_seconds"]) == (1, 9)
+    finally:
+        await b.stop()
