@@ -35,7 +35,13 @@ from supervisor.reports import (
     build_report,
     check_request,
 )
-from supervisor.spy import SpyRefused, originate_spy, plan, seat_channel
+from supervisor.spy import (
+    SpyRefused,
+    originate_spy,
+    plan,
+    seat_channel,
+    stored_seat_channel,
+)
 from supervisor.store import load_events, load_qa_checked, load_records
 
 router = APIRouter(tags=["supervisor"])
@@ -208,9 +214,9 @@ async def spy(body: SpyRequest, principal: Watcher, kernel: KernelDep, session: 
     """Originate the supervisor's phone into ChanSpy on the seat's channel (audited, allowed or not)."""
     address = request.client.host if request.client else ""
     detail = body.model_dump()
+    channel = seat_channel(kernel.services.get("routing"), body.seat) or await stored_seat_channel(session, body.seat)
     try:
-        p = plan(principal, kernel.directory, seat=body.seat, phone=body.phone, mode=body.mode,
-                 seat_channel=seat_channel(kernel.services.get("routing"), body.seat))
+        p = plan(principal, kernel.directory, seat=body.seat, phone=body.phone, mode=body.mode, seat_channel=channel)
     except SpyRefused as exc:
         audit(session, actor=principal.username, role=principal.role.value, action=f"supervisor.{body.mode}",
               target_type="seat", target_id=body.seat, outcome="denied", address=address,

@@ -69,6 +69,16 @@ def seat_channel(routing: Any, seat: str) -> str | None:
     return None
 
 
+async def stored_seat_channel(session: Any, seat: str) -> str | None:
+    """The seat's channel as the seat service stored it with the call (a web process without the engine)."""
+    from seats.models import SeatSession
+
+    row = await session.get(SeatSession, seat)
+    if row is None or row.status != "on_call" or not row.call:
+        return None
+    return row.call.get("seat_channel")
+
+
 async def originate_spy(ami: Any, p: SpyPlan, action_id: str) -> Any:
     """Ring the supervisor's phone; when answered it joins the seat's call as `p.exten` says."""
     from routing import actions

@@ -76,3 +76,17 @@ async def test_spy_originates_chanspy_and_is_audited(client_for, kernel, sup_app
         rows = list(await s.scalars(select(AuditLog).where(AuditLog.action.like("supervisor.%")).order_by(AuditLog.id)))
     assert [(a.actor, a.action, a.outcome, a.target_id) for a in rows] == [
         ("prov", "supervisor.whisper", "ok", "1003"), ("zz", "supervisor.barge", "denied", "1003")]
+
+
+@SQLITE_ONLY
+async def test_without_the_engine_the_seat_channel_comes_from_the_stored_seat_call(client_for, kernel, sup_app):
+    from seats.models import SeatSession
+
+    async with kernel.sessions() as s:
+        s.add(SeatSession(extension="1003", center_code="410000", status="on_call",
+                          call={"linkedid": "L9", "seat_channel": "PJSIP/seat1003-00000009"}))
+        await s.commit()
+    r = await client_for("prov").post("/api/supervisor/spy", json={"seat": "1003", "phone": "9001", "mode": "listen"})
+    assert r.status_code == 202 and r.json()["target"] == "PJSIP/seat1003-00000009"
+    r = await client_for("prov").post("/api/supervisor/spy", json={"seat": "1004", "phone": "9001", "mode": "listen"})
+    assert r.status_code == 409 and "没有通话" in r.json()["detail"]
