@@ -16,6 +16,9 @@ Fixes over ``panoramisk.fast_agi`` 1.4 (each has a test in ``tests/ivr/test_agi.
 10. ``agi_network_script`` may carry ``?args``; panoramisk routes on the whole string.
 11. A reply that never comes blocks panoramisk forever; every command has a timeout here.
 12. Every command line is checked before it is written: no CR/LF/control characters.
+13. Stopping the server cancels running calls; Python 3.11's ``start_server`` callback then calls
+    ``task.exception()`` on the cancelled handler task and logs a CancelledError traceback. A call
+    ended by shutdown returns normally instead (with a log line).
 """
 from __future__ import annotations
 
@@ -242,6 +245,8 @@ class AgiApplication(Application):
                 log.info("FastAGI %s %s ended: %s", request.script, headers.get("agi_channel", "?"), exc)
             except Exception:
                 log.exception("FastAGI %s %s: script failed", request.script, headers.get("agi_channel", "?"))
+        except asyncio.CancelledError:  # fix 13: the server is stopping; the connection task ends here
+            log.info("FastAGI from %r ended by shutdown", peer)
         finally:
             self.connections.discard(asyncio.current_task())
             writer.close()

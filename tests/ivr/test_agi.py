@@ -209,3 +209,31 @@ async def test_any_bytes_from_asterisk_give_a_reply_or_a_clean_close(chunks):
     except (AgiClosed, AgiTimeout):
         return
     assert isinstance(reply, AgiReply)
+
+
+# 13
+async def test_a_call_ended_by_stopping_the_server_logs_no_traceback(caplog):
+    app = AgiApplication()
+    started = asyncio.Event()
+
+    async def ivr(request):
+        started.set()
+        await request.send_command("GET DATA hotline/welcome 5000 1")  # never answered
+
+    app.add_route("ivr", ivr)
+    server = await asyncio.start_server(app.handler, "127.0.0.1", 0)
+    host, port = server.sockets[0].getsockname()[:2]
+    reader, writer = await asyncio.open_connection(host, port)
+    writer.write("".join(env_block()).encode())
+    await asyncio.wait_for(started.wait(), 3)
+    with caplog.at_level(logging.INFO):
+        tasks = list(app.connections)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.sleep(0.05)  # the stream callback runs on the next loop pass
+    assert all(t.done() and not t.cancelled() for t in tasks)
+    assert "ended by shutdown" in caplog.text and "Traceback" not in caplog.text
+    assert "Exception in callback" not in caplog.text
+    writer.close()
+    server.close()
