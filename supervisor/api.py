@@ -185,7 +185,7 @@ async def wallboard_socket(ws: WebSocket, principal: Watcher) -> None:
             if getter not in done:
                 getter.cancel()
                 break
-            await ws.send_json({"type": "frame", "frame": board.part(getter.result(), centers)})
+            await ws.send_text(board.message(getter.result(), centers))
     except (WebSocketDisconnect, RuntimeError):
         pass
     finally:

@@ -8,7 +8,6 @@ seats are spread over the centers; events (seat status changes and finished call
 from __future__ import annotations
 
 import asyncio
-import json
 import random
 import statistics
 import tempfile
@@ -30,6 +29,7 @@ def bench_wallboard(quick: bool = False, seed: int = 12348) -> dict[str, Any]:
     p99, base = _p99(stale), _p99(bus)
     return {"value": round(p99, 3), "unit": "ms p99", "baseline": "bare bus publish → subscriber receive (ms p99)",
             "baseline_value": round(base, 3), "ratio": round(p99 / base, 1) if base else None,
+            "target": "value <= 1000 (the wallboard reflects an event within 1 s)",
             "details": {"seats": SEATS, "calls_today": CALLS, "events": events, "events_per_s": rate,
                         "p50_ms": round(statistics.median(stale), 3), "bus_p50_ms": round(statistics.median(bus), 3),
                         "seed": seed, **out}}
@@ -118,7 +118,7 @@ async def _measure(kernel, board, exts, directory, events: int, rate: float, rng
         seen = 0
         while seen < events:
             frame = await frames.get()
-            json.dumps(board.part(frame, None), ensure_ascii=False)  # what the WebSocket sends
+            board.message(frame, None)  # what the WebSocket sends
             got = time.perf_counter()
             for seq in range(seen + 1, frame["_seq"] + 1):
                 stale.append((got - sent[seq]) * 1000)

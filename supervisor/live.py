@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -92,6 +93,8 @@ class WallboardService:
         self.day = day_start(clock(), self.tz)
         self.seats: dict[str, dict] = {}
         self.bus_waits = BusQueueWaits()
+        self._messages_of: dict | None = None
+        self._messages: dict[frozenset[str] | None, str] = {}
         self.alarms: dict[tuple[str, str], dict] = {}
         self.frame: dict | None = None
         self.watchers: set[asyncio.Queue] = set()
@@ -222,6 +225,16 @@ class WallboardService:
             self._gauges_at = self._last_flush
             self.publish_gauges(frame)
         return frame
+
+    def message(self, frame: dict, centers: frozenset[str] | None) -> str:
+        """The WebSocket message for one set of centers, serialised once per frame however many watch it."""
+        if self._messages_of is not frame:
+            self._messages_of, self._messages = frame, {}
+        text = self._messages.get(centers)
+        if text is None:
+            text = self._messages[centers] = json.dumps({"type": "frame", "frame": self.part(frame, centers)},
+                                                        ensure_ascii=False, default=str)
+        return text
 
     def part(self, frame: dict, centers: frozenset[str] | None) -> dict:
         """What one watcher may see of a frame, with the active alarms."""
