@@ -92,8 +92,27 @@ def _serve(roles: frozenset[str], demo: bool = False) -> None:
     if settings.secret_key.get_secret_value() == DEFAULT_SECRET:
         typer.echo("警告 (warning): HOTLINE_SECRET_KEY is the built-in default; set your own in production.", err=True)
     typer.echo(console_banner(settings.http_host, settings.http_port))
-    uvicorn.run(create_app(settings, roles=roles), host=settings.http_host, port=settings.http_port,
-                log_config=None)
+    config = uvicorn.Config(create_app(settings, roles=roles), host=settings.http_host, port=settings.http_port,
+                            log_config=None)
+    server = graceful_server(config)
+    server.run()
+    if not server.started:  # startup failed (port taken, database missing …): uvicorn has said why
+        raise typer.Exit(3)
+
+
+def graceful_server(config):
+    """uvicorn's Server, except that a SIGTERM/SIGINT shutdown exits 0.
+
+    uvicorn ≥ 0.29 re-raises the captured signal after a graceful shutdown, so the process dies of it
+    (status -15) although everything stopped cleanly; service managers and scripts expect 0."""
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig, frame) -> None:
+            super().handle_exit(sig, frame)
+            self._captured_signals.clear()
+
+    return Server(config)
 
 
 @app.command()
