@@ -43,6 +43,8 @@ class PbxConfig:
     version: str = "22.11.0-rc1"
     handoff_number: str = "12345"
     callback_dial: str = "PJSIP/caller/${EXTEN}"  # asterisk-config renders the carrier dial string
+    seat_ring: int = 20  # SEAT_RING: a seat's ring time (personal queue, seat-to-seat transfer)
+    dialplan: str = "hotline"  # "hotline": asterisk-config's extensions.conf; "traces": the captures' one
     seed: int = 0
 
 
@@ -75,7 +77,7 @@ class Simulator:
         from .dialplan import build_dialplan
 
         self.dialplan = build_dialplan(config.fastagi_url, config.queue_timeout, config.handoff_number,
-                                      config.callback_dial)
+                                      config.callback_dial, config.seat_ring, config.dialplan)
         for q in config.queues:
             self.queues.add_queue(q)
 

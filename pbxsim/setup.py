@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .core import Endpoint, PbxConfig
+from .dialplan import personal_queue
 from .parties import SeatScript
 from .queues import QueueConfig, load_queues_conf
 
@@ -25,7 +26,7 @@ def trace_config(fastagi_url: str | None, seats: dict[str, SeatScript] | None = 
         endpoints.append(Endpoint(ep, num, name, registered=reg, behaviour=seats.get(ep, SeatScript(answer_after=None))))
     return PbxConfig(fastagi_url=fastagi_url, queue_timeout=60, queues=load_queues_conf(DATA / "trace-queues.conf"),
                      endpoints=endpoints, prompt_seconds=dict(TRACE_PROMPTS),
-                     callback_dial="PJSIP/caller/sip:${EXTEN}@127.0.0.1:5090")
+                     callback_dial="PJSIP/caller/sip:${EXTEN}@127.0.0.1:5090", dialplan="traces")
 
 
 def directory_config(directory, fastagi_url: str | None, recordings_dir: str, prompts: dict[str, float],
@@ -38,6 +39,7 @@ def directory_config(directory, fastagi_url: str | None, recordings_dir: str, pr
         del members  # members join at run time with QueueAdd (the seats package logs operators in)
         queues.append(QueueConfig(name=name, strategy="rrmemory", timeout=15, retry=2, wrapuptime=5,
                                   joinempty="yes", ringinuse=False))
+    queues += [personal_queue_config(seat.extension, seat.endpoint, seat.name) for seat in directory.seats]
     endpoints = [Endpoint("caller", registered=False, context="from-carrier")]
     for seat in directory.seats:
         endpoints.append(Endpoint(seat.endpoint, seat.extension, seat.name,
@@ -47,3 +49,16 @@ def directory_config(directory, fastagi_url: str | None, recordings_dir: str, pr
                                   behaviour=SeatScript(answer_after=1.0)))
     return PbxConfig(fastagi_url=fastagi_url, queues=queues, endpoints=endpoints, prompt_seconds=prompts,
                      recordings_dir=recordings_dir)
+
+
+def personal_queue_config(extension: str, endpoint: str, name: str, ring_seconds: int = 20) -> QueueConfig:
+    """首问负责制: the seat's personal queue, as asterisk-config's queues.conf renders it.
+
+    Its one static member is the seat; a caller is let in only while the seat can take the call
+    (joinempty/leavewhenempty: paused, in use, ringing, unavailable, wrap-up …), so a busy seat sends
+    the caller straight on to the skill queue.
+    """
+    strict = "paused,penalty,inuse,ringing,unavailable,invalid,unknown,wrapup"
+    return QueueConfig(name=personal_queue(extension), strategy="ringall", timeout=ring_seconds, retry=1,
+                       wrapuptime=5, joinempty=strict, leavewhenempty=strict, ringinuse=False,
+                       members=[(f"PJSIP/{endpoint}", 0, name, f"PJSIP/{endpoint}")])

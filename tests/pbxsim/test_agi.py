@@ -51,7 +51,9 @@ async def test_environment_is_22_agi_lines_then_blank():
     keys = [line.split(":")[0] for line in agi.env]
     assert len(keys) == 22 and keys[0] == "agi_network" and keys[-1] == "agi_threadid"
     assert "agi_calleridname: 张三\n" in agi.env and "agi_network_script: ivr\n" in agi.env
-    assert "agi_priority: 2\n" in agi.env and "agi_dnid: 12348\n" in agi.env
+    # the rendered dialplan: from-carrier hands over to hotline-inbound, whose 4th priority runs the IVR
+    assert "agi_priority: 4\n" in agi.env and "agi_dnid: 12348\n" in agi.env
+    assert "agi_context: hotline-inbound\n" in agi.env and "agi_language: zh\n" in agi.env
 
 
 async def test_unknown_command_and_bad_usage():

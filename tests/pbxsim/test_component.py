@@ -34,7 +34,8 @@ async def test_component_serves_ami_in_real_time(tmp_path, directory):
         while b"Event: Newchannel" not in seen:
             seen = await asyncio.wait_for(r.readuntil(b"\r\n\r\n"), 2)
         assert b"Context: from-carrier" in seen
-        assert len(comp.sim.queues.queues) == len(directory.queue_names())
+        # every center × skill queue, plus each seat's personal queue (首问负责制)
+        assert set(comp.sim.queues.queues) == {*directory.queue_names(), *(f"seat-{s.extension}" for s in directory.seats)}
     finally:
         await comp.stop()
 

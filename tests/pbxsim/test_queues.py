@@ -138,7 +138,7 @@ async def test_priority_caller_joins_ahead():
     sim, seen = make_sim([QueueConfig("q")], {"seat1": NEVER})
     add(sim, "q", "seat1", paused=True)
     call(sim, "q", "13800000001")
-    call(sim, "q", "13800000002", variables={"QUEUE_PRIO": "10"})
+    call(sim, "q", "13800000002", variables={"HOTLINE_PRIORITY": "10"})  # the dialplan sets QUEUE_PRIO from it
     await sim.sched.advance(1)
     joins = named(seen, "QueueCallerJoin")
     assert [(j["CallerIDNum"], j["Position"]) for j in joins] == [("13800000001", "1"), ("13800000002", "1")]
