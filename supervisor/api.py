@@ -27,6 +27,7 @@ from hotline.db import utcnow
 from hotline.deps import KernelDep, SessionDep
 from supervisor.access import deny, requested_centers, visible_centers
 from supervisor.export import to_csv, to_xlsx
+from supervisor.metrics import with_revisit_scores
 from supervisor.reports import (
     GROUPS,
     ReportError,
@@ -42,7 +43,12 @@ from supervisor.spy import (
     seat_channel,
     stored_seat_channel,
 )
-from supervisor.store import load_events, load_qa_checked, load_records
+from supervisor.store import (
+    load_events,
+    load_qa_checked,
+    load_records,
+    load_revisit_scores,
+)
 
 router = APIRouter(tags=["supervisor"])
 Viewer = Annotated[Principal, Depends(require_roles(Role.SUPERVISOR, Role.ADMIN, Role.AUDITOR))]
@@ -91,7 +97,9 @@ async def compute(req: ReportRequest, kernel, session) -> tuple[dict, list[dict]
     window = req.window(kernel.directory.hours.timezone, now)
     records = await load_records(session, window)
     events = await load_events(session, window)
-    qa = await load_qa_checked(session, [r["linkedid"] for r in records if r["outcome"] == "answered"])
+    answered = [r["linkedid"] for r in records if r["outcome"] == "answered"]
+    qa = await load_qa_checked(session, answered)
+    records = with_revisit_scores(records, await load_revisit_scores(session, answered))
     report = build_report(records, events, qa, req, kernel.directory, params, now)
     return report, abandoned_calls(records, req, kernel.directory, now, params)
 

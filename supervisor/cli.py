@@ -19,8 +19,14 @@ async def _report(req, out_format: str) -> bytes:
     from hotline.settings import get_settings
     from supervisor.component import SupervisorSettings
     from supervisor.export import to_csv, to_xlsx
+    from supervisor.metrics import with_revisit_scores
     from supervisor.reports import abandoned_calls, build_report
-    from supervisor.store import load_events, load_qa_checked, load_records
+    from supervisor.store import (
+        load_events,
+        load_qa_checked,
+        load_records,
+        load_revisit_scores,
+    )
 
     kernel = Kernel.build(get_settings())
     params = SupervisorSettings().params()
@@ -30,7 +36,9 @@ async def _report(req, out_format: str) -> bytes:
         async with kernel.sessions() as session:
             records = await load_records(session, window)
             events = await load_events(session, window)
-            qa = await load_qa_checked(session, [r["linkedid"] for r in records if r["outcome"] == "answered"])
+            answered = [r["linkedid"] for r in records if r["outcome"] == "answered"]
+            qa = await load_qa_checked(session, answered)
+            records = with_revisit_scores(records, await load_revisit_scores(session, answered))
         report = build_report(records, events, qa, req, kernel.directory, params, now)
         abandoned = abandoned_calls(records, req, kernel.directory, now, params)
     finally:

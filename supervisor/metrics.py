@@ -143,6 +143,12 @@ def callback_counts(records: Iterable[Mapping]) -> dict:
     return {"callbacks_placed": len(placed), "callbacks_answered": sum(r["outcome"] == "answered" for r in placed)}
 
 
+def with_revisit_scores(records: Iterable[Mapping], scores: Mapping[str, int]) -> list[dict]:
+    """Calls without an IVR survey score take the 回访 score of their ticket (the citizen rated the call later)."""
+    return [{**r, "survey_score": scores[r["linkedid"]]} if r.get("survey_score") is None and r["linkedid"] in scores
+            else dict(r) for r in records]
+
+
 def satisfaction(records: Iterable[Mapping], params: MetricParams) -> dict:
     """满意率 = surveys scored ≥ satisfied_min ÷ surveys answered."""
     scores = [int(r["survey_score"]) for r in records if r.get("survey_score") is not None]

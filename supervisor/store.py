@@ -44,3 +44,15 @@ async def load_qa_checked(session: AsyncSession, linkedids: list[str]) -> frozen
         chunk = linkedids[i:i + 500]
         found.update(await session.scalars(select(QualityScore.linkedid).where(QualityScore.linkedid.in_(chunk))))
     return frozenset(found)
+
+
+async def load_revisit_scores(session: AsyncSession, linkedids: list[str]) -> dict[str, int]:
+    """回访 satisfaction (1–5) recorded on the tickets of these calls, by Linkedid."""
+    from integrations.models import Ticket
+
+    out: dict[str, int] = {}
+    for i in range(0, len(linkedids), 500):
+        rows = await session.execute(select(Ticket.linkedid, Ticket.satisfaction).where(
+            Ticket.linkedid.in_(linkedids[i:i + 500]), Ticket.satisfaction.is_not(None)))
+        out.update({lid: int(score) for lid, score in rows})
+    return out

@@ -135,3 +135,15 @@ async def test_a_supervisor_without_a_center_sees_nothing(client_for, day):
 async def test_auditor_reads_reports_of_the_whole_province(client_for, day):
     body = (await client_for("audit").get("/api/supervisor/report", params=DAY)).json()
     assert body["total"]["offered"] == WHOLE["offered"]
+
+
+async def test_revisit_satisfaction_on_a_ticket_counts_for_its_call(client_for, kernel, day):
+    from integrations.models import Ticket
+    from tests.supervisor.scripted import at
+
+    async with kernel.sessions() as s:
+        s.add(Ticket(number="T1", linkedid="c-I009", center_code="410100", category_id="mediation.dispute",
+                     skill="mediation", summary="邻里纠纷", satisfaction=4, due_at=at("00:00:00")))
+        await s.commit()
+    total = (await client_for("prov").get("/api/supervisor/report", params=DAY)).json()["total"]
+    assert (total["surveys"], total["satisfied"]) == (3, 2)

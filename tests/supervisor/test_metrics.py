@@ -15,6 +15,7 @@ from supervisor.metrics import (
     scoped,
     seat_times,
     summarize,
+    with_revisit_scores,
 )
 from tests.supervisor.scripted import CALLS, DAY, EVENTS, QA_CHECKED, at
 
@@ -93,3 +94,15 @@ def test_acw_is_attributed_to_the_call_before_it():
 
 def test_scoped_call_outside_the_scope_is_none():
     assert scoped(CALLS[0], lambda q: q.startswith("q-410300")) is None
+
+
+def test_a_revisit_score_rates_a_call_without_a_survey_answer():
+    merged = with_revisit_scores(DAY_CALLS, {"c-E005": 5, "c-A001": 1})  # A already answered the survey (5)
+    got = satisfaction_of(merged)
+    assert (got["surveys"], got["satisfied"], got["satisfaction_rate"]) == (3, 2, pytest.approx(2 / 3))
+
+
+def satisfaction_of(records):
+    from supervisor.metrics import satisfaction
+
+    return satisfaction(records, PARAMS)
