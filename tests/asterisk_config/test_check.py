@@ -7,6 +7,7 @@ from typer.testing import CliRunner
 from hotline import cli_config
 from hotline.config_check import cross_check, lint_dialplan, prompt_finder, referenced_prompts
 from hotline.config_render import load_or_create_secrets, render, write_files
+from hotline.directory import load_directory
 from hotline.settings import get_settings
 
 from .conftest import served_raw, write_directory
@@ -33,7 +34,10 @@ def test_served_directory_has_no_findings(tmp_path, served, options, prompts_dir
     assert cross_check(served, files, prompt_finder(prompts_dir)) == []
 
 
-def test_queue_nobody_serves_is_an_error_naming_it(tmp_path, directory, options, prompts_dir):
+def test_queue_nobody_serves_is_an_error_naming_it(tmp_path, options, prompts_dir):
+    raw = served_raw()
+    raw["seats"] = [s for s in raw["seats"] if s["center"] != "410400"]  # 平顶山 loses its seats
+    directory = load_directory(write_directory(tmp_path / "unserved.yaml", raw))
     findings = cross_check(directory, _files(tmp_path, directory, options), prompt_finder(prompts_dir))
     text = "\n".join(map(str, findings))
     assert "q-410400-consult has no seat serving it" in text
@@ -47,6 +51,13 @@ def test_missing_queue_section_and_seat_endpoint_are_errors(tmp_path, served, op
     text = "\n".join(map(str, cross_check(served, files, prompt_finder(prompts_dir))))
     assert "queue q-410300-aid (routing may choose it) is not defined" in text
     assert "seat 1011 has no endpoint seat1011" in text
+
+
+def test_seat_without_its_personal_queue_is_an_error(tmp_path, served, options, prompts_dir):
+    files = _files(tmp_path, served, options)
+    files["queues.conf"] = files["queues.conf"].replace("[seat-1011](hotline-personal)", "[other](hotline-personal)")
+    text = "\n".join(map(str, cross_check(served, files, prompt_finder(prompts_dir))))
+    assert "seat 1011 has no personal queue seat-1011" in text
 
 
 def test_agi_route_the_ivr_does_not_serve_is_an_error(tmp_path, served, options, prompts_dir):

@@ -45,7 +45,8 @@ def test_shipped_directory_covers_henan_and_its_prefecture_level_cities(director
 
 
 def test_queue_members_follow_center_and_skills(directory):
-    assert [s.extension for s in directory.queue_members("q-410100-consult")] == ["1001", "1002"]
+    assert [s.extension for s in directory.queue_members("q-410100-consult")] == ["1001", "1002", "1007"]
+    assert [s.extension for s in directory.queue_members("q-410100-complaint")] == ["1007"]
     assert directory.seat("1001").penalty("aid") == 1
 
 
@@ -60,7 +61,7 @@ def test_calendar_knows_holidays_and_make_up_working_days(directory):
 
 @pytest.mark.parametrize(("mutate", "names"), [
     (lambda d: d["seats"][0].update(center="410999"), "seats.1001.center"),
-    (lambda d: d["seats"][7]["skills"].update(complaint=1), "seats.1041.skills"),
+    (lambda d: next(s for s in d["seats"] if s["extension"] == "1041")["skills"].update(complaint=1), "seats.1041.skills"),
     (lambda d: d["centers"][2].update(skills=["consult", "tarot"]), "centers.410200.skills"),
     (lambda d: d["centers"].append({**d["centers"][1]}), "centers: duplicate"),
     (lambda d: d["seats"].append({**d["seats"][0]}), "seats: duplicate"),
