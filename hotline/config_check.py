@@ -87,6 +87,9 @@ def cross_check(directory: Directory, files: dict[str, str], prompt_exists: Call
                                f"{queue.split('-')[1]} has skill {queue.split('-', 2)[2]})"))
     defined = endpoints(files.get("pjsip.conf", ""))
     for seat in directory.seats:
+        if f"seat-{seat.extension}" not in queue_sections:
+            out.append(Finding("error", "queues.conf", f"seat {seat.extension} has no personal queue seat-{seat.extension} "
+                                                       "(首问负责制 would send its repeat callers to the skill queue)"))
         if seat.endpoint not in defined:
             out.append(Finding("error", "pjsip.conf", f"seat {seat.extension} has no endpoint {seat.endpoint}"))
     for phone in directory.supervisor_phones:

@@ -23,8 +23,11 @@ def test_one_queue_per_center_and_skill_and_nothing_else(tmp_path, directory, op
     files = render(directory, options, _secrets(tmp_path, directory))
     queues = [s for s in sections(files["queues.conf"]) if s.startswith("q-")]
     assert sorted(queues) == sorted(directory.queue_names())
-    # members are added by the engine with QueueAdd, never statically
-    assert not re.search(r"^member\s*=", files["queues.conf"], re.M)
+    # skill-queue members are added by the seats package with QueueAdd, never statically; the only
+    # static members are each seat alone in its personal queue seat-<ext> (首问负责制)
+    statics = re.findall(r"^\[(seat-\d+)\]\(hotline-personal\)\nmember => (PJSIP/\S+?),0,", files["queues.conf"], re.M)
+    assert statics == [(f"seat-{s.extension}", f"PJSIP/{s.endpoint}") for s in directory.seats]
+    assert len(re.findall(r"^member\s*=", files["queues.conf"], re.M)) == len(directory.seats)
 
 
 def test_queue_options_the_system_needs(tmp_path, directory, options):
