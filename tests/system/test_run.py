@@ -35,10 +35,12 @@ def run_env(tmp: Path) -> dict[str, str]:
     """The environment of the process: ours only (no HOTLINE_* leaking in from the caller)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_")}
     ami = {"name": "node1", "host": "127.0.0.1", "port": free_port(), "username": "engine", "secret": "engine"}
+    platform = f"http://127.0.0.1:{free_port()}"  # the demo plays the 12348 platform there
     env.update({
         "HOTLINE_HTTP_PORT": str(free_port()), "HOTLINE_FASTAGI_PORT": str(free_port()),
         "HOTLINE_AMI_NODES": json.dumps([ami]), "HOTLINE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'hotline.db'}",
         "HOTLINE_VAR_DIR": str(tmp / "var"), "HOTLINE_RECORDINGS_DIR": str(tmp / "var" / "recordings"),
+        "HOTLINE_PLATFORM_URL": platform, "HOTLINE_GOV12345_URL": f"{platform}/12345",
         "HOTLINE_DEMO_CALLS_PER_MINUTE": "240", "HOTLINE_SECRET_KEY": "system-test-secret-key-0123456789abcdef",
     })
     return env
@@ -79,6 +81,8 @@ def test_make_run_serves_the_demo_end_to_end_and_stops_cleanly(tmp_path):
         with httpx.Client(base_url=base, timeout=10) as client:
             ready = wait_for(lambda: (r := client.get("/readyz")).status_code == 200 and r.json(), 45, proc, "/readyz")
             assert ready["checks"]["routing"] == "ok" and ready["checks"]["pbxsim"] == "ok"
+            received = httpx.get(env["HOTLINE_PLATFORM_URL"] + "/_received", timeout=5)
+            assert received.status_code == 200  # the reference 12348 platform the outbox delivers to
             token = client.post("/api/auth/token", data={"username": "admin", "password": PASSWORD})
             assert token.status_code == 200, token.text
             client.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
