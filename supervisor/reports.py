@@ -150,6 +150,23 @@ def _group_events(group_by: str, key: str, events: list[Mapping]) -> list[Mappin
     return None  # a skill or a prefecture is not made of seats: no occupancy
 
 
+HOURS_FILLED_DAYS = 31
+
+
+def time_keys(req: ReportRequest, now: datetime, tz: ZoneInfo) -> list[str]:
+    """Every day (or hour, for ranges up to a month) of the range up to now, for a continuous axis."""
+    if req.group_by not in ("day", "hour") or (req.group_by == "hour" and
+                                               (req.date_to - req.date_from).days + 1 > HOURS_FILLED_DAYS):
+        return []
+    last = min(req.date_to, now.astimezone(tz).date())
+    days = [req.date_from + timedelta(days=i) for i in range((last - req.date_from).days + 1)]
+    if req.group_by == "day":
+        return [d.isoformat() for d in days]
+    local_now = now.astimezone(tz)
+    return [f"{d.isoformat()} {h:02d}:00" for d in days for h in range(24)
+            if d < local_now.date() or h <= local_now.hour]
+
+
 def build_report(records: list[Mapping], events: list[Mapping], qa_checked: frozenset[str], req: ReportRequest,
                  directory: Directory, params: MetricParams, now: datetime) -> dict:
     """The report: one row per group, a total row, all from the metric definitions (pure)."""
@@ -161,6 +178,8 @@ def build_report(records: list[Mapping], events: list[Mapping], qa_checked: froz
     acw = acw_by_call(evs, window)
     groups: dict[str, list[Mapping]] = {}
     key_of = _key_fn(req.group_by, seats, tz, _in_scope(req))
+    for k in time_keys(req, window.now, tz):  # quiet days and hours are rows of zeros, not gaps
+        groups[k] = []
     for r in recs:
         for k in key_of(r):
             groups.setdefault(k, []).append(r)

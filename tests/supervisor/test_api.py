@@ -64,6 +64,14 @@ async def test_hourly_report_puts_calls_in_local_hours(client_for, day):
     body = (await client_for("prov").get("/api/supervisor/report", params={**DAY, "group_by": "hour"})).json()
     hours = {r["key"]: r["offered"] for r in body["rows"]}
     assert hours["2026-11-02 08:00"] == 1 and hours["2026-11-02 10:00"] == 2
+    assert len(hours) == 24 and hours["2026-11-02 03:00"] == 0  # quiet hours are zeros on a continuous axis
+
+
+async def test_daily_report_has_a_row_for_each_day_of_the_range(client_for, day):
+    body = (await client_for("prov").get("/api/supervisor/report",
+                                         params={"from": "2026-11-01", "to": "2026-11-03"})).json()
+    assert [(r["key"], r["offered"], r["answer_rate"]) for r in body["rows"]] == [
+        ("2026-11-01", 0, None), ("2026-11-02", 7, pytest.approx(4 / 6)), ("2026-11-03", 1, 1.0)]
 
 
 async def test_other_centers_data_is_refused_and_audited(client_for, kernel, day):
@@ -128,7 +136,7 @@ async def test_reports_page_renders_table_chart_and_abandoned(client_for, day):
 
 async def test_a_supervisor_without_a_center_sees_nothing(client_for, day):
     body = (await client_for("nocenter").get("/api/supervisor/report", params=DAY)).json()
-    assert body["total"]["offered"] == 0 and body["rows"] == []
+    assert body["total"]["offered"] == 0 and [r["offered"] for r in body["rows"]] == [0]
     assert (await client_for("nocenter").get("/api/supervisor/wallboard")).json()["queues"] == []
 
 
