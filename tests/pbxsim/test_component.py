@@ -46,3 +46,10 @@ def test_prompt_durations_come_from_the_rendered_wavs(tmp_path):
         w.setnchannels(1), w.setsampwidth(2), w.setframerate(8000)
         w.writeframes(b"\0\0" * 12000)
     assert prompt_seconds(tmp_path) == {"hotline/welcome": 1.5}
+
+
+async def test_a_process_without_the_pbxsim_role_is_not_held_unready_by_it(kernel):
+    comp = PbxsimComponent()
+    await comp.start(kernel, {"api", "engine", "worker"})  # `run` with HOTLINE_PBX_MODE=asterisk, or `api`
+    assert await comp.ready() == "ok" and comp.server is None
+    await comp.stop()
