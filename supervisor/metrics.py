@@ -58,9 +58,9 @@ def skill_of(queue: str | None) -> str | None:
 
 def visits(record: Mapping) -> list[dict]:
     """The queue visits of a record (older records without the list: first/last queue)."""
-    listed = record.get("queues") or []
+    listed = record.get("queues")
     if listed:
-        return list(listed)
+        return listed  # read-only: callers never change it
     names = [q for q in (record.get("first_queue"), record.get("last_queue")) if q]
     return [{"queue": q, "wait_seconds": None} for q in dict.fromkeys(names)]
 
@@ -71,12 +71,12 @@ def scoped(record: Mapping, in_scope: Callable[[str], bool]) -> dict | None:
     A call that visited the scope but ended in a queue outside it counts there as ``overflowed``,
     with the wait spent in the scope's queues.
     """
-    mine = [v for v in visits(record) if in_scope(v["queue"])]
+    seen = visits(record)
+    mine = [v for v in seen if in_scope(v["queue"])]
     if not mine:
         return None
-    last = visits(record)[-1]["queue"]
-    if in_scope(last):
-        return dict(record)
+    if mine[-1] is seen[-1]:
+        return record  # decided in the scope: the record as stored (read-only)
     wait = sum(float(v.get("wait_seconds") or 0.0) for v in mine)
     return {**record, "outcome": "overflowed", "overflowed": True, "answered_at": None, "talk_seconds": None,
             "wait_seconds": wait, "seat_extension": None}
@@ -163,16 +163,15 @@ def qa_coverage(records: Iterable[Mapping], checked: frozenset[str] | set[str]) 
     return {"qa_checked": hit, "qa_coverage": _ratio(hit, len(answered))}
 
 
-def assessment(records: Iterable[Mapping], params: MetricParams) -> dict:
-    """The seed's assessment counts: answered calls per service line, and 电话接听率."""
-    records = list(records)
+def assessment(records: Iterable[Mapping], answer_rate: float | None) -> dict:
+    """The seed's assessment counts: answered calls per service line, and 电话接听率 (= the answer rate)."""
     out = {name: 0 for name in ASSESSMENT_SKILLS.values()}
     for r in records:
         if r["outcome"] == "answered" and r.get("direction", "inbound") == "inbound" and visits(r):
             key = ASSESSMENT_SKILLS.get(r.get("skill") or skill_of(visits(r)[-1]["queue"]) or "")
             if key:
                 out[key] += 1
-    out["phone_answer_rate"] = call_counts(records, params)["answer_rate"]
+    out["phone_answer_rate"] = answer_rate
     return out
 
 
@@ -235,7 +234,7 @@ def summarize(records: list[Mapping], window: Window, params: MetricParams, *, e
     answered = counts["answered"]
     seats = seat_times(events, window) if events is not None else None
     return {**counts, **callback_counts(records), **satisfaction(records, params), **qa_coverage(records, qa_checked),
-            **assessment(records, params),
+            **assessment(records, counts["answer_rate"]),
             "acw_seconds": acw_total, "acw_avg_seconds": _ratio(acw_total, answered),
             "aht_seconds": _ratio(counts["talk_seconds"] + counts["hold_seconds"] + acw_total, answered),
             "occupancy": seats["occupancy"] if seats else None,
