@@ -272,4 +272,10 @@ async def atxfer(s: "AmiSession", h: Headers) -> None:
     if chan is None:
         error(s, h, f"Channel specified does not exist: {name}")
         return
+    context = get(h, "Context")
+    if context:
+        chan.variables["TRANSFER_CONTEXT"] = context  # manager.c: pbx_builtin_setvar_helper
     success(s, h, "Atxfer successfully queued")
+    from .atxfer import start
+
+    start(sim, chan, exten, chan.variables.get("TRANSFER_CONTEXT") or chan.context)

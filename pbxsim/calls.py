@@ -48,6 +48,8 @@ def remote_hangup(sim: "Simulator", chan: Channel) -> None:
     """The party on `chan` hung up (BYE / CANCEL)."""
     if chan.hungup or chan.variables.get("__SOFTHANGUP") == "1":
         return
+    if _attended_transfer_hangup(sim, chan):
+        return
     eng = sim.queues
     if chan.name in eng.bridged:
         end_bridged(sim, chan)
@@ -182,6 +184,8 @@ def _bridge_done(chan: Channel) -> None:
 
 def hangup(sim: "Simulator", chan: Channel, cause: int = 16) -> None:
     """AMI Hangup / local hang-up of a channel (ast_softhangup then the PBX thread ends)."""
+    if _attended_transfer_hangup(sim, chan):
+        return
     if chan.name in sim.queues.bridged:
         end_bridged(sim, chan, reason="agent" if chan.application == "AppQueue" else "caller")
         return
@@ -217,3 +221,17 @@ def redirect(sim: "Simulator", chan: Channel, context: str, exten: str, priority
         sim.destroy(att.chan, 0)
         sim.refresh_endpoint(att.chan.endpoint)
     interrupt(chan)
+
+
+def _attended_transfer_hangup(sim: "Simulator", chan: Channel) -> bool:
+    """A hang-up during an attended transfer: the transferer's completes it (pbxsim.atxfer)."""
+    if "_atxfer" in chan.__dict__:
+        from . import atxfer
+
+        atxfer.complete(sim, chan)
+        return True
+    if "_atxfer_of" in chan.__dict__:
+        from . import atxfer
+
+        atxfer.transferee_gone(sim, chan)
+    return False
