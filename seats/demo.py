@@ -1,6 +1,7 @@
 """Demo operators: with pbxsim demo traffic, every free directory seat is signed in and made ready.
 
-Without them the demo's queues have no members and no call is ever answered. Each demo operator is an
+Without them the demo's queues have no members and no call is ever answered. After each answered call
+the demo operator writes the call's 工单, so tickets, the outbox and the reference platform see traffic. Each demo operator is an
 inactive account `demo<ext>` (nobody can log in with it); a person who signs a seat in from the console
 takes it over with 接管 as from any other operator, and seats held by people are never touched.
 """
@@ -13,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 
 from hotline.audit import audit
-from hotline.auth import Role
+from hotline.auth import Principal, Role
 from hotline.models import User
 from seats.models import SeatSession
 from seats.service import SeatError
@@ -71,6 +72,44 @@ async def staff_seats(kernel: Any, service: Any) -> list[str]:
     return staffed
 
 
+def demo_ticket_fields(record: dict, directory) -> dict | None:
+    """What a demo operator writes after an answered call: the call's category (or its skill's first), or None."""
+    if record.get("outcome") != "answered" or not record.get("seat_extension"):
+        return None
+    category = directory.category(record.get("category") or "")
+    if category is None:
+        skill = next((k for k in directory.skills if k.id == record.get("skill")), None)
+        if skill is None or not skill.categories:
+            return None
+        category = skill.categories[0]
+    path = record.get("ivr_path") or []
+    return {"category_id": category.id, "summary": f"{category.name}：来电咨询，已电话解答（演示）",
+            "caller_number": record.get("caller_number") or "", "caller_name": record.get("caller_name") or "",
+            "linkedid": record.get("linkedid"), "prefecture_code": record.get("prefecture_code"),
+            "green": bool(record.get("green")), "ivr_path": "-".join(map(str, path))[:64]}
+
+
+async def write_ticket(kernel: Any, record: dict) -> Any:
+    """The demo operator of the call's seat writes its 工单 (seats held by people write their own)."""
+    from integrations.schemas import TicketCreate
+    from integrations.tickets import TicketContext, create_ticket
+
+    fields = demo_ticket_fields(record, kernel.directory)
+    if fields is None:
+        return None
+    ext = record["seat_extension"]
+    async with kernel.sessions() as session:
+        row = await session.get(SeatSession, ext)
+        if row is None or row.username != demo_username(ext):
+            return None
+        seat = kernel.directory.seat(ext)
+        principal = Principal(username=row.username, role=Role.SEAT, center_code=seat.center, seat_extension=ext,
+                              user_id=row.user_id)
+        ticket = await create_ticket(session, TicketCreate(**fields), principal, TicketContext.from_kernel(kernel))
+        await session.commit()
+        return ticket
+
+
 class DemoOperatorsComponent:
     """Role pbxsim with demo traffic: staff the seats once the AMI link is up."""
 
@@ -78,6 +117,7 @@ class DemoOperatorsComponent:
 
     def __init__(self) -> None:
         self.task: asyncio.Task | None = None
+        self.tickets: asyncio.Task | None = None
         self.staffed: list[str] | None = None
         self.problem: str | None = None
 
@@ -91,6 +131,18 @@ class DemoOperatorsComponent:
         if "pbxsim" not in roles or not s.demo_traffic or "seats" not in kernel.services:
             return
         self.task = asyncio.create_task(self._run(kernel), name="demo-operators")
+        self.tickets = asyncio.create_task(self._write_tickets(kernel), name="demo-operators-tickets")
+
+    async def _write_tickets(self, kernel: Any) -> None:
+        sub = kernel.bus.subscribe("call.record")
+        try:
+            async for msg in sub:
+                try:
+                    await write_ticket(kernel, msg.payload)
+                except Exception:  # noqa: BLE001 - one bad record must not stop the demo
+                    log.exception("demo operator could not write the ticket of %s", msg.payload.get("linkedid"))
+        finally:
+            kernel.bus.unsubscribe(sub)
 
     async def _run(self, kernel: Any) -> None:
         ami = kernel.services.get("ami")
@@ -106,10 +158,11 @@ class DemoOperatorsComponent:
 
     async def stop(self) -> None:
         """Stop staffing (seats stay signed in: their state is in the database)."""
-        if self.task is not None:
-            self.task.cancel()
-            await asyncio.gather(self.task, return_exceptions=True)
-            self.task = None
+        for task in (self.task, self.tickets):
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+        self.task = self.tickets = None
 
     async def ready(self) -> str:
         """ok unless staffing failed."""
