@@ -26,6 +26,8 @@ ABANDONED_COLUMNS = (("offered_at", "来电时间"), ("caller_number", "来电�
 def _cell(value):
     if isinstance(value, float):
         return round(value, 4)
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value  # a spoofed caller ID must not become a spreadsheet formula
     return "" if value is None else value
 
 
