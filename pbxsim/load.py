@@ -148,7 +148,7 @@ def bench_pbxsim_load(quick: bool = False, seed: int = 12348) -> dict:
         details.update(realtime_calls=rt.calls, realtime_peak_concurrent=rt.peak_concurrent,
                        realtime_events_per_s=round(rt.events_per_second), realtime_cpu_share=round(rt.cpu_share, 3))
     return {"value": round(per_cpu), "baseline": "events per simulated second (real time)",
-            "baseline_value": round(needed), "ratio": round(per_cpu / needed, 3) if needed else None,
+            "baseline_value": round(needed, 1), "ratio": round(per_cpu / needed, 3) if needed else None,
             "target": "ratio >= 1.0", "details": details}
 
 
