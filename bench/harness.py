@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
 import time
 import traceback
 from collections.abc import Callable
@@ -18,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 BENCH_DIR = Path(__file__).resolve().parent
+# "ratio >= 0.65", "value <= 1000 (why …)": the comparison first, any explanation after it
+_TARGET = re.compile(r"^\s*(?P<lhs>ratio|value)\s*(?P<op>>=|<=)\s*(?P<rhs>-?[0-9.]+)")
 
 
 @dataclass
@@ -47,11 +50,14 @@ class Measurement:
     @property
     def meets_target(self) -> bool | None:
         """Evaluate a target like 'ratio >= 0.65' or 'ratio <= 1.05' (None when there is none)."""
-        if not self.target or self.ratio is None:
+        m = _TARGET.match(self.target or "")
+        if m is None:  # no target, or one written for people only: nothing to judge
             return None
-        lhs, op, rhs = self.target.split()
-        val = {"ratio": self.ratio, "value": self.value}[lhs]
-        return {">=": val >= float(rhs), "<=": val <= float(rhs)}[op]
+        val = {"ratio": self.ratio, "value": self.value}[m["lhs"]]
+        if val is None:
+            return None
+        rhs = float(m["rhs"])
+        return val >= rhs if m["op"] == ">=" else val <= rhs
 
 
 MeasureFn = Callable[[BenchOptions], Measurement]

@@ -20,6 +20,13 @@ def test_targets_are_evaluated_on_the_ratio():
     assert Measurement("z", 1.0, "u").meets_target is None
 
 
+def test_a_target_may_carry_an_explanation_after_its_comparison():
+    m = Measurement("w", 800.0, "ms p99", ratio=3.0, target="value <= 1000 (the wallboard reflects an event within 1 s)")
+    assert m.meets_target is True
+    assert Measurement("v", None, "u", target="value <= 1").meets_target is None
+    assert Measurement("u", 1.0, "u", ratio=1.0, target="fast enough").meets_target is None
+
+
 def test_a_failing_or_missing_measure_is_reported_not_dropped(tmp_path):
     def boom(opts):
         raise RuntimeError("pbx exploded")
