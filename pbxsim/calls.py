@@ -113,6 +113,15 @@ def end_bridged(sim: "Simulator", hanging: Channel, reason: str | None = None, t
             sim.destroy_bridge(br)
         sim.destroy(seat, 16)
         sim.refresh_endpoint(seat.endpoint)
+    elif _continues(caller):
+        # Queue option c: the caller goes on in the dialplan (the survey) when the seat hangs up
+        sim.leave_bridge(seat)
+        sim.leave_bridge(caller)
+        sim.destroy(seat, 16)
+        sim.refresh_endpoint(seat.endpoint)
+        if br is not None:
+            sim.destroy_bridge(br)
+        caller.__dict__["_transferred"] = True  # Queue() returns into the next priority
     else:
         sim.leave_bridge(seat)
         sim.leave_bridge(caller)
@@ -124,6 +133,12 @@ def end_bridged(sim: "Simulator", hanging: Channel, reason: str | None = None, t
         if br is not None:
             sim.destroy_bridge(br)
     _bridge_done(caller)
+
+
+def _continues(caller: Channel) -> bool:
+    """The caller's Queue() was given option c (continue in the dialplan when the member hangs up)."""
+    parts = caller.app_data.split(",")
+    return caller.application == "Queue" and len(parts) > 1 and "c" in parts[1]
 
 
 def _end_plain_bridge(sim: "Simulator", hanging: Channel) -> None:

@@ -198,6 +198,7 @@ def _connect(eng: "QueueEngine", entry: "Entry", att: "Attempt") -> None:
                            ("Interface", m.interface), ("MemberName", m.name), ("HoldTime", str(hold)),
                            ("RingTime", str(int(sim.now) - int(att.started)))))
     m.in_call = True
+    caller.variables["MEMBERINTERFACE"] = m.interface  # setinterfacevar=yes (asterisk-config's queues.conf)
     sim.refresh_endpoint(att.chan.endpoint)
     # app_queue.c recalc_holdtime: first sample taken as is, then an integer exponential average
     q.holdtime = hold if q.completed + q.abandoned == 0 else (q.holdtime * 3 + hold) >> 2

@@ -115,3 +115,26 @@ async def test_overflow_redirect_keeps_the_priority_and_skips_the_preferred_seat
     await sim.sched.advance(3)
     assert [e["Queue"] for e in named(seen, "QueueCallerJoin")] == ["q-1-consult", "q-410000-consult"]
     assert chan.variables["QUEUE_PRIO"] == "04" and sim.peer(chan).endpoint == "seat1"
+
+
+async def test_seat_hanging_up_sends_the_caller_on_to_the_survey():
+    sim, seen = make_sim([QueueConfig("q")], {"seat1": SeatScript(answer_after=1, talk_time=3)})
+    add(sim, "q", "seat1")
+    chan = call(sim, "q", variables={"HOTLINE_ACTION": "queue"})
+    await sim.sched.advance(2)
+    assert chan.variables["MEMBERINTERFACE"] == "PJSIP/seat1"  # setinterfacevar=yes
+    await sim.sched.advance(5)
+    assert [e["Reason"] for e in named(seen, "AgentComplete")] == ["agent"]
+    # Queue option c: the caller went on to survey,s (no FastAGI here: NoOp, then Hangup)
+    assert chan.hungup and (chan.context, chan.exten) == ("survey", "s")
+    hangups = [e["Channel"] for e in named(seen, "Hangup")]
+    assert hangups.index(chan.name) > hangups.index(next(h for h in hangups if h.startswith("PJSIP/seat1-")))
+
+
+async def test_caller_hanging_up_first_gets_no_survey():
+    sim, seen = make_sim([QueueConfig("q")], {"seat1": SeatScript(answer_after=1)})
+    add(sim, "q", "seat1")
+    chan = call(sim, "q", variables={"HOTLINE_ACTION": "queue"}, hangup_after=4)
+    await sim.sched.advance(6)
+    assert [e["Reason"] for e in named(seen, "AgentComplete")] == ["caller"]
+    assert chan.hungup and chan.context == "hotline-inbound"
