@@ -73,7 +73,7 @@ async def staff_seats(kernel: Any, service: Any) -> list[str]:
 
 
 def demo_ticket_fields(record: dict, directory) -> dict | None:
-    """What a demo operator writes after an answered call: the call's category (or its skill's first), or None."""
+    """What a demo operator writes after an answered call (the call's category, else its skill's), or None."""
     if record.get("outcome") != "answered" or not record.get("seat_extension"):
         return None
     category = directory.category(record.get("category") or "")
@@ -81,7 +81,8 @@ def demo_ticket_fields(record: dict, directory) -> dict | None:
         skill = next((k for k in directory.skills if k.id == record.get("skill")), None)
         if skill is None or not skill.categories:
             return None
-        category = skill.categories[0]
+        # no category chosen in the IVR (e.g. the after-hours duty route): 其他 when the skill has it
+        category = next((c for c in skill.categories if c.id.endswith(".other")), skill.categories[0])
     path = record.get("ivr_path") or []
     return {"category_id": category.id, "summary": f"{category.name}：来电咨询，已电话解答（演示）",
             "caller_number": record.get("caller_number") or "", "caller_name": record.get("caller_name") or "",

@@ -52,11 +52,12 @@ def _record(ext, **kw):
             "green": False, "ivr_path": ["greeting", "main_menu"], **kw}
 
 
-def test_demo_ticket_follows_the_calls_category_or_its_skills_first_and_only_for_answered_calls(directory):
+def test_demo_ticket_follows_the_calls_category_else_its_skills_and_only_for_answered_calls(directory):
     assert demo_ticket_fields(_record("1002"), directory)["category_id"] == "consult.labor"
     fields = demo_ticket_fields(_record("1002", category=None, skill="aid"), directory)
     assert fields["category_id"] == "aid.application" and fields["summary"].startswith("法律援助申请：")
     assert demo_ticket_fields(_record("1002", outcome="abandoned", seat_extension=None), directory) is None
+    assert demo_ticket_fields(_record("1002", category=None), directory)["category_id"] == "consult.other"
     assert fields["ivr_path"] == "greeting-main_menu" and fields["linkedid"] == "1795910088.7"
 
 
