@@ -12,6 +12,16 @@ def iso(at: float) -> str:
     return datetime.fromtimestamp(at, timezone.utc).isoformat()
 
 
+def is_personal_queue(queue: str | None) -> bool:
+    """`seat-<ext>`: a seat's personal queue, tried first for 首问负责制 (asterisk-config's queues.conf)."""
+    return bool(queue) and queue.startswith("seat-")
+
+
+def counted_queue(queue: str, route: dict) -> str:
+    """The queue a stay counts for: a personal-queue stay counts for the skill queue routing chose."""
+    return (route.get("queue") or queue) if is_personal_queue(queue) else queue
+
+
 def extension_of(interface: str) -> str:
     """PJSIP/seat1001 → 1001 (empty when the interface is not a seat)."""
     tail = interface.rsplit("/", 1)[-1]
@@ -28,7 +38,7 @@ def call_payload(call, at: float) -> dict:
             "did": caller.exten if caller else "", "prefecture_code": route.get("prefecture_code"),
             "prefecture_name": route.get("prefecture_name"), "skill": route.get("skill"),
             "category": route.get("category"), "priority": route.get("priority", 0),
-            "green": bool(route.get("green")), "queue": visit.queue if visit else route.get("queue"),
+            "green": bool(route.get("green")), "queue": counted_queue(visit.queue, route) if visit else route.get("queue"),
             "ivr_path": route.get("ivr_path", []), "handoff_ticket": route.get("handoff_ticket"), "at": iso(at)}
 
 

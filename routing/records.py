@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from routing.payloads import counted_queue, is_personal_queue
+
 SHORT_ABANDON_SECONDS = 5.0  # abandons faster than this are not counted against service level
 
 
@@ -101,10 +103,13 @@ def _route(route: dict) -> dict:
 def _path(call, ended: float) -> dict:
     """Queues visited, seats rung, legs."""
     return {
-        "queues": [{"queue": v.queue, "joined_at": _iso(v.joined_at), "left_at": _iso(v.left_at),
-                    "wait_seconds": _r((v.left_at or ended) - v.joined_at), "result": v.result,
-                    "asterisk_holdtime": v.holdtime} for v in call.visits],
-        "queues_visited": [v.queue for v in call.visits],
+        # a stay in a seat's personal queue (首问负责制) counts for the skill queue routing chose;
+        # `via` keeps the queue Asterisk actually ran
+        "queues": [{"queue": counted_queue(v.queue, call.route), "joined_at": _iso(v.joined_at),
+                    "left_at": _iso(v.left_at), "wait_seconds": _r((v.left_at or ended) - v.joined_at),
+                    "result": v.result, "asterisk_holdtime": v.holdtime,
+                    **({"via": v.queue} if is_personal_queue(v.queue) else {})} for v in call.visits],
+        "queues_visited": [counted_queue(v.queue, call.route) for v in call.visits],
         "rings": [{"interface": r["interface"], "at": _iso(r["at"]), "result": r["result"]} for r in call.rings],
         "legs": [{"channel": leg.channel, "uniqueid": leg.uniqueid, "created_at": _iso(leg.created_at),
                   "hungup_at": _iso(leg.hungup_at), "cause": leg.cause} for leg in call.legs.values()]}

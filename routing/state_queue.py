@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from routing import state as st
-from routing.payloads import call_payload, extension_of, iso, member_payload
+from routing.payloads import call_payload, extension_of, is_personal_queue, iso, member_payload
 
 def _int(value, default: int = 0) -> int:
     try:
@@ -28,7 +28,9 @@ def on_join(ns, event, at, out):
     position = max(1, _int(event.get("Position"), len(q.callers) + 1))
     q.callers.insert(min(position - 1, len(q.callers)), uid)
     call.visits.append(st.Visit(queue=name, joined_at=at, position=position))
-    if previous is not None and previous.result in ("abandoned", "redirected", "left") and previous.queue != name:
+    # leaving a seat's personal queue for the skill queue is the 首问负责制 fallback, not an overflow
+    if previous is not None and previous.result in ("abandoned", "redirected", "left") and previous.queue != name \
+            and not is_personal_queue(previous.queue):
         previous.result = "redirected"  # app_queue reports a Redirect out of Queue() as an abandon
         out.append(("call.overflowed", {"linkedid": call.linkedid, "node": ns.name, "from_queue": previous.queue,
                                         "to_queue": name,

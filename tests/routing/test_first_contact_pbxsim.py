@@ -19,6 +19,7 @@ async def test_repeat_caller_reaches_the_seat_who_handled_them_first(engine):  #
     again = records[1]
     assert (again["seat_extension"], again["outcome"], again["caller_number"]) == ("1007", "answered", "13803710000")
     assert again["decision_reason"] == "first_contact" and again["priority"] == first["priority"] + 1
-    # the personal queue is the one visited: rung once, answered there, no skill-queue wait
-    assert again["queues_visited"] == ["seat-1007"] and again["queues"][0]["result"] == "answered"
+    # answered in the seat's personal queue, counted for the skill queue routing chose
+    assert again["queues_visited"] == ["q-410100-consult"] and not again["overflowed"]
+    assert (again["queues"][0]["via"], again["queues"][0]["result"]) == ("seat-1007", "answered")
     assert [r["interface"] for r in again["rings"]] == ["PJSIP/seat1007"]
