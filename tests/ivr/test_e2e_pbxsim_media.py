@@ -1,5 +1,5 @@
 """留言 and callback-number read-back end to end on pbxsim: RECORD FILE writes the caller's message, SAY DIGITS
-reads the number back, and the dialplan ends the call by HOTLINE_ACTION."""
+reads the number back, and the dialplan ends the call by HOTLINE_ACTION; a seat hanging up leads to the survey."""
 from __future__ import annotations
 
 import array
@@ -62,3 +62,28 @@ async def test_a_key_pressed_during_the_read_back_is_not_taken_as_the_confirmati
         number="13800138000", did="037112348", dtmf=[*TO_AID, (75.0, "2"), (77.0, "2"), *keys, (86.0, "1")]),
         seconds=100)
     assert chan.variables.get("HOTLINE_CALLBACK_NUMBER") != "13912345678"
+
+
+async def test_after_the_seat_hangs_up_the_caller_is_surveyed(ivr_server, directory, tmp_path, kernel):
+    from ivr.models import SurveyResult
+    from pbxsim import calls
+    from pbxsim.core import Simulator
+    from pbxsim.parties import place_call
+    from pbxsim.scheduler import Scheduler
+    from pbxsim.setup import directory_config
+    from tests.ivr.conftest import OPEN
+    from tests.ivr.test_e2e_pbxsim import PROMPTS
+
+    host, port = await ivr_server()
+    sim = Simulator(directory_config(directory, f"agi://{host}:{port}", str(tmp_path), PROMPTS),
+                    Scheduler(start=OPEN.timestamp()))
+    assert sim.queues.add_member("q-410100-aid", "PJSIP/seat1001", "坐席1001", "", 0, False, "") is None
+    chan = place_call(sim, CallerScript(number="13800138000", did="037112348", dtmf=[*TO_AID, (22.5, "5")]))
+    await sim.sched.advance(20)  # queued at ~10 s, the seat answered 3 s later
+    seat = sim.peer(chan)
+    assert seat is not None and chan.variables["MEMBERINTERFACE"] == "PJSIP/seat1001"
+    calls.remote_hangup(sim, seat)  # the seat hangs up first: Queue option c sends the caller on
+    await sim.sched.advance(20)
+    async with kernel.sessions() as s:
+        row = (await s.execute(select(SurveyResult))).scalar_one()
+    assert (row.linkedid, row.score) == (chan.linkedid, 5) and chan.context == "survey"
