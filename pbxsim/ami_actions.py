@@ -29,6 +29,7 @@ PRIVILEGES: dict[str, set[str] | None] = {
     "hangup": {"system", "call"}, "setvar": {"call"}, "getvar": {"call", "reporting"},
     "mixmonitor": {"system"}, "stopmixmonitor": {"system", "call"}, "blindtransfer": {"call"},
     "atxfer": {"call"}, "listcommands": None, "pjsipnotify": {"system"},
+    "cancelatxfer": {"call"},
 }
 
 

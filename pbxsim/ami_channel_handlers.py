@@ -270,7 +270,7 @@ async def atxfer(s: "AmiSession", h: Headers) -> None:
         return
     chan = sim.find_channel(name)
     if chan is None:
-        error(s, h, f"Channel specified does not exist: {name}")
+        error(s, h, "Channel specified does not exist")
         return
     context = get(h, "Context")
     if context:
@@ -279,3 +279,20 @@ async def atxfer(s: "AmiSession", h: Headers) -> None:
     from .atxfer import start
 
     start(sim, chan, exten, chan.variables.get("TRANSFER_CONTEXT") or chan.context)
+
+
+async def cancel_atxfer(s: "AmiSession", h: Headers) -> None:
+    """CancelAtxfer: queue the atxferabort code; a consulting transferer returns to the caller."""
+    sim = s.server.sim
+    name = get(h, "Channel")
+    if not name:
+        error(s, h, "No channel specified")
+        return
+    chan = sim.find_channel(name)
+    if chan is None:
+        error(s, h, "Channel specified does not exist")
+        return
+    success(s, h, "CancelAtxfer successfully queued")
+    from .atxfer import cancel
+
+    cancel(sim, chan)

@@ -212,7 +212,7 @@ def _handlers() -> dict:
         "redirect": ch.redirect, "originate": ch.originate, "hangup": ch.hangup, "setvar": ch.setvar,
         "getvar": ch.getvar, "mixmonitor": ch.mixmonitor, "stopmixmonitor": ch.stop_mixmonitor,
         "blindtransfer": ch.blind_transfer, "atxfer": ch.atxfer,
-        "pjsipnotify": pjsip_notify,
+        "pjsipnotify": pjsip_notify, "cancelatxfer": ch.cancel_atxfer,
     }
 
 

@@ -151,7 +151,8 @@ def abort(sim: "Simulator", cons: Consultation) -> None:
     chan.__dict__.pop("_atxfer", None)
     cons.transferee.__dict__.pop("_atxfer_of", None)
     if cons.second is not None:
-        sim.leave_bridge(chan)
+        for member in list(cons.second.channels):
+            sim.leave_bridge(member)
         sim.destroy_bridge(cons.second)
     if chan.hungup or cons.transferee.hungup:
         return
@@ -159,6 +160,17 @@ def abort(sim: "Simulator", cons: Consultation) -> None:
     chan.bridge = cons.orig
     sim.emit(ev.bridge_event("BridgeEnter", cons.orig, chan))
     unhold(sim, chan)
+
+
+def cancel(sim: "Simulator", chan: Channel) -> None:
+    """features.conf atxferabort (CancelAtxfer): the target leg is dropped, the transferer takes the caller back."""
+    cons: Consultation | None = chan.__dict__.get("_atxfer")
+    if cons is None or cons.done:
+        return
+    one = cons.local.chan if cons.local is not None else None
+    abort(sim, cons)
+    if one is not None and not one.hungup:
+        _drop(sim, one)
 
 
 def complete(sim: "Simulator", chan: Channel) -> None:

@@ -92,3 +92,24 @@ async def test_caller_hanging_up_during_consultation_ends_it(env):
     await sim.sched.advance(1)
     assert caller.hungup and not named(seen, "AttendedTransfer")
     assert not [ch for ch in sim.channels if ch.startswith("Local/")]
+
+
+async def test_cancel_atxfer_drops_the_target_and_returns_the_caller(env):
+    sim, seen, c = env
+    caller, seat = await _connected(sim)
+    await c.action("Atxfer", Channel=seat.name, Exten="1002", Context="seat-transfer")
+    await sim.sched.advance(4)
+    assert seat.bridge is not None and sim.peer(seat).name.startswith("Local/")
+    msg = await c.action("CancelAtxfer", Channel=seat.name)
+    assert (msg["Response"], msg["Message"]) == ("Success", "CancelAtxfer successfully queued")
+    await sim.sched.advance(1)
+    assert sim.peer(caller) is seat and not [ch for ch in sim.channels if ch.startswith("Local/")]
+    assert not any(ch.endpoint == "seat1002" for ch in sim.channels.values())
+    assert [e["Channel"] for e in named(seen, "MusicOnHoldStop")] == [caller.name] and not named(seen, "AttendedTransfer")
+
+
+async def test_atxfer_errors_are_manager_c_messages(env):
+    _, _, c = env
+    assert (await c.action("Atxfer", Channel="PJSIP/x-1", Exten="1"))["Message"] == "Channel specified does not exist"
+    assert (await c.action("Atxfer", Exten="1"))["Message"] == "No channel specified"
+    assert (await c.action("CancelAtxfer", Channel="PJSIP/x-1"))["Message"] == "Channel specified does not exist"
