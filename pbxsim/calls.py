@@ -208,6 +208,11 @@ def hangup(sim: "Simulator", chan: Channel, cause: int = 16) -> None:
         _end_plain_bridge(sim, chan)
         return
     chan.hangup_cause = cause
+    ring = chan.__dict__.get("_ringing_dial")
+    if ring is not None:  # hung up while its Dial() rings: the callee is cancelled at once
+        chan.variables["__SOFTHANGUP"] = "1"
+        ring(chan)
+        return
     pending = queue_calls.abandon(sim.queues, chan)
     for att in pending:
         sim.destroy(att.chan, 0)

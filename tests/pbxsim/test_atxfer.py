@@ -113,3 +113,15 @@ async def test_atxfer_errors_are_manager_c_messages(env):
     assert (await c.action("Atxfer", Channel="PJSIP/x-1", Exten="1"))["Message"] == "Channel specified does not exist"
     assert (await c.action("Atxfer", Exten="1"))["Message"] == "No channel specified"
     assert (await c.action("CancelAtxfer", Channel="PJSIP/x-1"))["Message"] == "Channel specified does not exist"
+
+
+async def test_cancel_while_the_target_rings_stops_the_ringing(env):
+    sim, seen, c = env
+    caller, seat = await _connected(sim)
+    await c.action("Atxfer", Channel=seat.name, Exten="1003", Context="seat-transfer")
+    await sim.sched.advance(3)
+    assert any(ch.endpoint == "seat1003" for ch in sim.channels.values())
+    await c.action("CancelAtxfer", Channel=seat.name)
+    await sim.sched.advance(0.5)
+    assert not any(ch.endpoint == "seat1003" or ch.name.startswith("Local/") for ch in sim.channels.values())
+    assert sim.peer(caller) is seat
