@@ -9,6 +9,7 @@ from .parties import SeatScript
 from .queues import QueueConfig, load_queues_conf
 
 DATA = Path(__file__).resolve().parent / "data"
+SEAT_RING = 15  # asterisk-config's ring_seconds default: SEAT_RING and each queue's per-ring timeout
 # prompt lengths of the reference setup (espeak-ng renders, 8 kHz): welcome = 47923 samples
 TRACE_PROMPTS = {"hotline/welcome": 47923 / 8000, "hotline/menu": 6.82, "hotline/handoff-12345": 7.37,
                  "beep": 0.25, "pbx-transfer": 1.0, "beeperr": 0.5, "pbx-invalid": 1.0}
@@ -39,7 +40,7 @@ def directory_config(directory, fastagi_url: str | None, recordings_dir: str, pr
         del members  # members join at run time with QueueAdd (the seats package logs operators in)
         queues.append(QueueConfig(name=name, strategy="rrmemory", timeout=15, retry=2, wrapuptime=5,
                                   joinempty="yes", ringinuse=False))
-    queues += [personal_queue_config(seat.extension, seat.endpoint, seat.name) for seat in directory.seats]
+    queues += [personal_queue_config(seat.extension, seat.endpoint, seat.name, SEAT_RING) for seat in directory.seats]
     endpoints = [Endpoint("caller", registered=False, context="from-carrier")]
     for seat in directory.seats:
         endpoints.append(Endpoint(seat.endpoint, seat.extension, seat.name,
@@ -48,7 +49,7 @@ def directory_config(directory, fastagi_url: str | None, recordings_dir: str, pr
         endpoints.append(Endpoint(f"sup{sup.extension}", sup.extension, sup.name,
                                   behaviour=SeatScript(answer_after=1.0)))
     return PbxConfig(fastagi_url=fastagi_url, queues=queues, endpoints=endpoints, prompt_seconds=prompts,
-                     recordings_dir=recordings_dir)
+                     recordings_dir=recordings_dir, seat_ring=SEAT_RING)
 
 
 def personal_queue_config(extension: str, endpoint: str, name: str, ring_seconds: int = 20) -> QueueConfig:
