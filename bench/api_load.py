@@ -145,8 +145,7 @@ def measure_api(opts: BenchOptions) -> Measurement:
             baseline = _run_load(base + "/healthz", rate, seconds, "-")
             per = {p: _run_load(base + p, rate, seconds, token) for p in served}
         finally:
-            server.terminate()
-            server.wait(timeout=10)
+            _stop(server)
     worst = max((v["p99_ms"] for v in per.values()), default=None)
     if worst is None:
         return Measurement(key="api", value=None, unit="ms p99", status="unavailable",
@@ -157,6 +156,16 @@ def measure_api(opts: BenchOptions) -> Measurement:
         details={"rate_per_s": rate, "seconds": seconds, "endpoints": per, "healthz": baseline,
                  "not_served_yet": [p for p, _ in CANDIDATES if p not in per]},
     )
+
+
+def _stop(server: subprocess.Popen) -> None:
+    """SIGTERM (uvicorn drains its connections), then SIGKILL if it has not gone within 30 s."""
+    server.terminate()
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait(timeout=10)
 
 
 def _wait_up(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:

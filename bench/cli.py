@@ -17,13 +17,18 @@ def run(
     only: list[str] = typer.Option(None, "--only", help="Run only these measures (repeatable)"),
     quick: bool = typer.Option(False, "--quick", help="Small, fast runs (smoke test)"),
     out: Path = typer.Option(BENCH_DIR / "results.json", "--out", help="Where to write the results"),
+    merge: bool = typer.Option(False, "--merge", help="Keep the other measures already in --out (re-run some)"),
 ) -> None:
     """Run every benchmark, print a table, write results.json."""
+    from bench.harness import merge_results
     from bench.measures import MEASURES
 
     opts = BenchOptions(quick=quick)
     results = run_measures(MEASURES, opts, only=only or None)
-    write_results(results, out, opts)
+    previous = json.loads(out.read_text("utf-8")) if merge and out.exists() else None
+    doc = write_results(results, out, opts)
+    if previous is not None:
+        out.write_text(json.dumps(merge_results(previous, doc), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     typer.echo(format_table(results))
     typer.echo(f"\nresults written to {out}")
 

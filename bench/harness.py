@@ -121,6 +121,15 @@ def write_results(results: list[Measurement], path: Path, opts: BenchOptions) ->
     return doc
 
 
+def merge_results(previous: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """`previous` with the measures of `new` replacing theirs; each measure keeps when it was taken."""
+    measures = {k: {**v, "generated_at": v.get("generated_at", previous.get("generated_at"))}
+                for k, v in previous.get("measures", {}).items()}
+    for k, v in new["measures"].items():
+        measures[k] = {**v, "generated_at": new["generated_at"]}
+    return {**new, "generated_at": new["generated_at"], "measures": measures}
+
+
 def _fmt(v: float | None) -> str:
     if v is None:
         return "—"

@@ -59,3 +59,13 @@ def test_component_wrapper_turns_a_dict_into_a_measurement(monkeypatch):
     assert (m.key, m.value, m.unit, m.ratio, m.status) == ("x", 5.0, "events/s", 0.5, "ok")
     gone = _component("y", "u", "fake_bench_mod", "bench_missing")(BenchOptions())
     assert gone.status == "unavailable" and "bench_missing" in gone.reason
+
+
+def test_rerunning_some_measures_keeps_the_others_with_their_own_time():
+    from bench.harness import merge_results
+
+    old = {"generated_at": "t1", "machine": {}, "measures": {"a": {"value": 1}, "b": {"value": 2}}}
+    new = {"generated_at": "t2", "machine": {"cores": 2}, "measures": {"b": {"value": 3}}}
+    merged = merge_results(old, new)
+    assert merged["measures"] == {"a": {"value": 1, "generated_at": "t1"}, "b": {"value": 3, "generated_at": "t2"}}
+    assert merged["machine"] == {"cores": 2}
