@@ -85,8 +85,14 @@ def load_main() -> None:
 
 
 def _run_load(url: str, rate: float, seconds: float, token: str) -> dict:
-    out = subprocess.run([sys.executable, "-m", "bench.api_load", "load", url, str(rate), str(seconds), token],
-                         cwd=ROOT, capture_output=True, text=True, timeout=seconds * 4 + 60, check=True)
+    """One endpoint at `rate` for `seconds`; an endpoint that cannot be served at that rate is reported as saturated."""
+    limit = seconds * 4 + 60
+    try:
+        out = subprocess.run([sys.executable, "-m", "bench.api_load", "load", url, str(rate), str(seconds), token],
+                             cwd=ROOT, capture_output=True, text=True, timeout=limit, check=True)
+    except subprocess.TimeoutExpired:
+        return {"n": int(rate * seconds), "errors": None, "p50_ms": None, "p99_ms": None, "saturated": True,
+                "reason": f"the requests of {seconds:g} s at {rate:g}/s were not all answered within {limit:g} s"}
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -146,7 +152,7 @@ def measure_api(opts: BenchOptions) -> Measurement:
             per = {p: _run_load(base + p, rate, seconds, token) for p in served}
         finally:
             _stop(server)
-    worst = max((v["p99_ms"] for v in per.values()), default=None)
+    worst = max((v["p99_ms"] for v in per.values() if v.get("p99_ms") is not None), default=None)
     if worst is None:
         return Measurement(key="api", value=None, unit="ms p99", status="unavailable",
                            reason="no main read endpoint is served yet", details={"healthz": baseline})
@@ -154,7 +160,8 @@ def measure_api(opts: BenchOptions) -> Measurement:
         key="api", value=worst, unit="ms p99 (worst main read endpoint)", baseline="/healthz p99 ms",
         baseline_value=baseline["p99_ms"], ratio=(worst / baseline["p99_ms"]) if worst and baseline["p99_ms"] else None,
         details={"rate_per_s": rate, "seconds": seconds, "endpoints": per, "healthz": baseline,
-                 "not_served_yet": [p for p, _ in CANDIDATES if p not in per]},
+                 "not_served_yet": [p for p, _ in CANDIDATES if p not in per],
+                 "saturated": [p for p, v in per.items() if v.get("saturated")]},
     )
 
 
