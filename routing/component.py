@@ -56,6 +56,8 @@ class RoutingComponent:
         return [_router()]
 
     async def start(self, kernel, roles: set[str]) -> None:
+        # The component object outlives an app (one per process): forget any earlier app's links.
+        self.links, self.service, self.writer = {}, None, None
         if "engine" not in roles:
             return
         settings = kernel.settings

@@ -167,3 +167,16 @@ async def test_overview_api_needs_a_supervisor_and_shows_nodes_and_links(kernel,
     await comp.stop()
     assert body["links"]["node1"]["connected"] is True and body["links"]["node1"]["resyncs"] >= 1
     assert body["nodes"]["node1"]["up"] is True
+
+
+async def test_an_api_only_app_does_not_inherit_an_earlier_apps_links(kernel):
+    """The component object is one per process: a later app without the engine role starts clean."""
+    from types import SimpleNamespace
+
+    from routing.component import RoutingComponent
+
+    comp = RoutingComponent()
+    comp.links = {"node1": SimpleNamespace(connected=False)}  # left by an earlier app in this process
+    assert (await comp.ready()).startswith("AMI not connected")
+    await comp.start(kernel, {"api"})
+    assert comp.links == {} and await comp.ready() == "ok"
