@@ -22,6 +22,20 @@ def free_udp_port() -> int:
         return s.getsockname()[1]
 
 
+def free_sip_port() -> int:
+    """A port free for SIP over UDP and TCP, with the next one free for TLS (baresip binds all three)."""
+    for _ in range(200):
+        port = free_udp_port()
+        try:
+            with socket.socket() as tcp, socket.socket() as tls:
+                tcp.bind(("127.0.0.1", port))
+                tls.bind(("127.0.0.1", port + 1))
+            return port
+        except OSError:
+            continue
+    raise RuntimeError("no free SIP port triple on 127.0.0.1")
+
+
 def tone_wav(path: Path, seconds: float, freq: float = 440.0, amplitude: int = 8000) -> Path:
     """An 8 kHz mono 16-bit WAV: a tone, or silence with amplitude 0."""
     n = int(8000 * seconds)
@@ -39,7 +53,7 @@ class Baresip:
 
     def __init__(self, home: Path, greeting: Path, answer: str = "auto", dial: str | None = None,
                  registrar: int | None = None) -> None:
-        self.home, self.port, self.dial = home, free_udp_port(), dial
+        self.home, self.port, self.dial = home, free_sip_port(), dial
         home.mkdir(parents=True, exist_ok=True)
         rtp = free_udp_port() & ~1
         (home / "config").write_text("\n".join([
