@@ -51,14 +51,15 @@ class RoutingComponent:
         self.links: dict[str, AmiLink] = {}
         self.service: RoutingService | None = None
         self.writer: RecordWriter | None = None
+        self.engine_role = False
 
     def routers(self) -> list[APIRouter]:
         return [_router()]
 
     async def start(self, kernel, roles: set[str]) -> None:
-        # The component object outlives an app (one per process): forget any earlier app's links.
-        self.links, self.service, self.writer = {}, None, None
-        if "engine" not in roles:
+        # The component object outlives an app (one per process): readiness is about this app's links.
+        self.engine_role = "engine" in roles
+        if not self.engine_role:
             return
         settings = kernel.settings
         self.writer = RecordWriter(kernel.sessions)
@@ -79,6 +80,8 @@ class RoutingComponent:
         kernel.services["ami"] = next(iter(self.links.values()), None)
 
     async def ready(self) -> str:
+        if not self.engine_role:
+            return "ok"
         down = [n for n, link in self.links.items() if not link.connected]
         return "ok" if not down else f"AMI not connected: {', '.join(down)}"
 
