@@ -13,6 +13,35 @@ from .wire import Headers, get, get_all
 
 if TYPE_CHECKING:
     from .ami_server import AmiSession
+    from .model import Channel
+
+
+def _named_channel(s: "AmiSession", h: Headers, missing: str = "No channel specified",
+                   unknown: str = "No such channel") -> "Channel | None":
+    """The live channel the Channel header names; else answer `missing`/`unknown` and return None."""
+    name = get(h, "Channel")
+    if not name:
+        error(s, h, missing)
+        return None
+    chan = s.server.sim.find_channel(name)
+    if chan is None:
+        error(s, h, unknown)
+    return chan
+
+
+def _variable_store(s: "AmiSession", h: Headers) -> tuple[str, dict[str, str]] | None:
+    """Setvar/Getvar: the Variable header and the optional Channel's variables (else the globals);
+    None once the error is answered."""
+    sim = s.server.sim
+    var, name = get(h, "Variable"), get(h, "Channel")
+    if not var:
+        error(s, h, "No variable specified")
+        return None
+    chan = sim.find_channel(name) if name else None
+    if name and chan is None:
+        error(s, h, "No such channel")
+        return None
+    return var, (chan.variables if chan else sim.globals)
 
 
 def _duration(seconds: int) -> str:
@@ -166,8 +195,7 @@ async def hangup(s: "AmiSession", h: Headers) -> None:
         error(s, h, f"Regex compile failed on: {name}")
         return
     targets = [c for c in sim.listed_channels() if rx.search(c.name)]
-    aid = [("ActionID", get(h, "ActionID"))] if get(h, "ActionID") else []
-    items = [[("Event", "ChannelHungup"), ("Channel", c.name), *aid] for c in targets]
+    items = [list_item(h, "ChannelHungup", [("Channel", c.name)]) for c in targets]
     send_list(s, h, "Channels hung up will follow", items, "ChannelsHungupListComplete")
     for c in targets:
         calls.hangup(sim, c, cause)
@@ -175,78 +203,57 @@ async def hangup(s: "AmiSession", h: Headers) -> None:
 
 async def setvar(s: "AmiSession", h: Headers) -> None:
     """Setvar (Channel optional, Variable, Value)."""
-    sim = s.server.sim
-    var, name = get(h, "Variable"), get(h, "Channel")
-    if not var:
-        error(s, h, "No variable specified")
+    target = _variable_store(s, h)
+    if target is None:
         return
-    chan = sim.find_channel(name) if name else None
-    if name and chan is None:
-        error(s, h, "No such channel")
-        return
-    (chan.variables if chan else sim.globals)[var] = get(h, "Value")
+    var, store = target
+    store[var] = get(h, "Value")
     success(s, h, "Variable Set")
 
 
 async def getvar(s: "AmiSession", h: Headers) -> None:
     """Getvar (Channel optional, Variable)."""
-    sim = s.server.sim
-    var, name = get(h, "Variable"), get(h, "Channel")
-    if not var:
-        error(s, h, "No variable specified")
+    target = _variable_store(s, h)
+    if target is None:
         return
-    chan = sim.find_channel(name) if name else None
-    if name and chan is None:
-        error(s, h, "No such channel")
-        return
-    value = (chan.variables if chan else sim.globals).get(var, "")
-    success(s, h, None, ("Variable", var), ("Value", value))
+    var, store = target
+    success(s, h, None, ("Variable", var), ("Value", store.get(var, "")))
 
 
 async def mixmonitor(s: "AmiSession", h: Headers) -> None:
     """MixMonitor (Channel, File, Options with r()/t()): bare Success, MixMonitorStart."""
     from .recorder import start_recording
 
-    sim = s.server.sim
-    name = get(h, "Channel")
-    if not name:
-        error(s, h, "No channel specified")
-        return
-    chan = sim.find_channel(name)
+    chan = _named_channel(s, h)
     if chan is None:
-        error(s, h, "No such channel")
         return
     if not get(h, "File"):
         error(s, h, "No file specified")  # pbxsim requires a file; Asterisk would invent one
         return
-    s.send([("Response", "Success"), *([("ActionID", get(h, "ActionID"))] if get(h, "ActionID") else [])])
-    start_recording(sim, chan, get(h, "File"), get(h, "Options"))
+    success(s, h)
+    start_recording(s.server.sim, chan, get(h, "File"), get(h, "Options"))
 
 
 async def stop_mixmonitor(s: "AmiSession", h: Headers) -> None:
     """StopMixMonitor (Channel): bare Success, MixMonitorStop."""
     from .recorder import stop_recording
 
-    sim = s.server.sim
-    chan = sim.find_channel(get(h, "Channel"))
+    chan = _named_channel(s, h, missing="No such channel")  # no name is answered as an unknown channel
     if chan is None:
-        error(s, h, "No such channel")
         return
-    if not stop_recording(sim, chan):
+    if not stop_recording(s.server.sim, chan):
         error(s, h, "Could not stop MixMonitor")
         return
-    s.send([("Response", "Success"), *([("ActionID", get(h, "ActionID"))] if get(h, "ActionID") else [])])
+    success(s, h)
 
 
 async def blind_transfer(s: "AmiSession", h: Headers) -> None:
     """BlindTransfer (Channel, Context, Exten): the channel's peer goes to Context/Exten."""
     from .transfer import blind_transfer as do_transfer
 
-    sim = s.server.sim
-    name, ctx, exten = get(h, "Channel"), get(h, "Context"), get(h, "Exten")
-    chan = sim.find_channel(name) if name else None
+    ctx, exten = get(h, "Context"), get(h, "Exten")
+    chan = _named_channel(s, h)
     if chan is None:
-        error(s, h, "No channel specified" if not name else "No such channel")
         return
     if not exten:
         error(s, h, "No extension specified")
@@ -255,7 +262,7 @@ async def blind_transfer(s: "AmiSession", h: Headers) -> None:
         error(s, h, "Transfer failed")
         return
     success(s, h, "Transfer succeeded")
-    do_transfer(sim, chan, ctx or chan.context, exten)
+    do_transfer(s.server.sim, chan, ctx or chan.context, exten)
 
 
 async def atxfer(s: "AmiSession", h: Headers) -> None:
@@ -283,16 +290,10 @@ async def atxfer(s: "AmiSession", h: Headers) -> None:
 
 async def cancel_atxfer(s: "AmiSession", h: Headers) -> None:
     """CancelAtxfer: queue the atxferabort code; a consulting transferer returns to the caller."""
-    sim = s.server.sim
-    name = get(h, "Channel")
-    if not name:
-        error(s, h, "No channel specified")
-        return
-    chan = sim.find_channel(name)
+    chan = _named_channel(s, h, unknown="Channel specified does not exist")
     if chan is None:
-        error(s, h, "Channel specified does not exist")
         return
     success(s, h, "CancelAtxfer successfully queued")
     from .atxfer import cancel
 
-    cancel(sim, chan)
+    cancel(s.server.sim, chan)
