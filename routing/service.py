@@ -42,7 +42,8 @@ class RoutingService:
         self.pending_callbacks: set[str] = set()
         self.avg_handle: dict[str, float] = {}
         self._timers: dict[str, asyncio.TimerHandle] = {}
-        self._overflowed: dict[str, set[str]] = {}  # node → linkedids waiting away from their prefecture
+        # node → home (prefecture) queue → linkedids waiting away from it: a freed seat looks at its own queue only
+        self._overflowed: dict[str, dict[str, set[str]]] = {}
         self.records_seen = 0
 
     # ---- wiring -------------------------------------------------------------------------
@@ -70,14 +71,14 @@ class RoutingService:
         if name == "QueueCallerJoin":
             self._arm_overflow(node, event)
         elif name in FREED and self.links:
-            self._seat_freed(node, at)
+            self._seat_freed(node, event.get("Queue"))
 
     def _publish(self, out: list[tuple[str, dict]]) -> None:
         for topic, payload in out:
             if topic == "call.record":
                 self._finished(payload)
             elif topic == "call.overflowed" and "node" in payload:
-                self._overflowed.setdefault(payload["node"], set()).add(payload["linkedid"])
+                self._note_overflowed(payload)
             if self.bus is not None:
                 self.bus.publish(topic, payload)
 
@@ -159,41 +160,49 @@ class RoutingService:
 
     # ---- overflow -----------------------------------------------------------------------
     def _arm_overflow(self, node: str, event: dict) -> None:
+        """A caller joined its routed queue: overflow after `overflow_after_seconds`, or check at once when 0."""
         call = self.state.node(node).call_of(event.get("Uniqueid"))
-        if call is None or not call.route.get("overflow_after_seconds") or call.linkedid in self._timers:
+        if call is None or call.route.get("overflow_after_seconds") is None or call.linkedid in self._timers:
             return
         if event.get("Queue") != call.route.get("queue"):
             return
+        after = float(call.route["overflow_after_seconds"])
+        if after <= 0:  # overflow at join: the caller waits in the prefecture only while a seat is free there
+            self.check_waiting(node, call.linkedid)
+            return
         with contextlib.suppress(RuntimeError):
             loop = asyncio.get_running_loop()
-            self._timers[call.linkedid] = loop.call_later(
-                float(call.route["overflow_after_seconds"]), self._timer_fired, node, call.linkedid)
+            self._timers[call.linkedid] = loop.call_later(after, self._timer_fired, node, call.linkedid)
 
     def _timer_fired(self, node: str, linkedid: str) -> None:
         self._timers.pop(linkedid, None)
         self.check_waiting(node, linkedid)
 
-    def _seat_freed(self, node: str, at: float) -> None:
-        """A seat freed: callers who overflowed may go back to their prefecture (longest-waiting first,
-        one per target queue per event, so one free seat never pulls back several callers)."""
-        waiting = self._overflowed.get(node)
+    def _note_overflowed(self, payload: dict) -> None:
+        """Remember a caller moved from its prefecture queue to the provincial one, under that home queue."""
+        if payload["to_queue"].startswith(f"q-{self.rules.province_code}-"):
+            home = self._overflowed.setdefault(payload["node"], {}).setdefault(payload["from_queue"], set())
+            home.add(payload["linkedid"])
+
+    def _seat_freed(self, node: str, queue: str | None) -> None:
+        """A seat freed in `queue`: callers who overflowed from that queue may go back, longest-waiting
+        (highest priority first) first, one per event so one free seat never pulls back several. Callers
+        still in the provincial queue all face the same two queues: when the first may not go back, none may."""
+        waiting = self._overflowed.get(node, {}).get(queue or "")
         if not waiting:
             return
         calls = self.state.node(node).calls
         live = []
         for linkedid in list(waiting):
             call = calls.get(linkedid)
-            if call is None or call.visit is None:
+            if call is None or call.visit is None or call.visit.queue == queue:  # gone, or back home
                 waiting.discard(linkedid)
             else:
                 live.append((-int(call.route.get("priority") or 0), call.visits[0].joined_at, linkedid))
-        moved: set[str] = set()
+        provincial = f"q-{self.rules.province_code}-"
         for _, _, linkedid in sorted(live):
-            target = calls[linkedid].route.get("queue")
-            if target in moved:
-                continue
-            if self.check_waiting(node, linkedid) is not None:
-                moved.add(target)
+            if self.check_waiting(node, linkedid) is not None or calls[linkedid].visit.queue.startswith(provincial):
+                return
 
     def waiting_view(self, node: str, linkedid: str, at: float) -> Waiting | None:
         """A waiting call as `reconsider` sees it."""

@@ -315,3 +315,74 @@ def test_first_contact_memory_forgets_callers_older_than_n_days(directory):
     service._finished({**base, "linkedid": "b", "caller_number": "2", "ended_at": (now - timedelta(days=1)).isoformat()})
     service._finished({**base, "linkedid": "c", "caller_number": "3", "ended_at": now.isoformat()})
     assert list(service.last_contact) == ["2", "3"]
+
+
+async def test_overflow_after_zero_checks_at_join_without_a_timer(setup):
+    """`overflow_after_seconds: 0`: a caller joining a busy prefecture queue moves on the QueueCallerJoin itself."""
+    service, ami, _, _ = setup
+    service.rules = replace(service.rules, overflow_after_seconds=0, prefecture_max_wait_seconds=10_000)
+    staff(ami, ZZ, "1001", in_call=True, status=2)
+    staff(ami, PROV, "1003")
+    call = CallScript(20, number="13803710000")
+    emit_all(ami, call.start())
+    d = await service.place(request(call))
+    assert (d.queue, d.overflow_after_seconds) == (ZZ, 0)
+    ami.emit(call.join(ZZ))
+    (redirect,) = ami.actions("Redirect")  # written synchronously while the join was applied
+    assert (redirect["Channel"], redirect["Exten"]) == (call.channel, "410000")
+    assert not service._timers
+
+
+async def test_overflow_after_zero_keeps_the_caller_home_while_a_prefecture_seat_is_free(setup):
+    service, ami, _, _ = setup
+    service.rules = replace(service.rules, overflow_after_seconds=0, prefecture_max_wait_seconds=10_000)
+    staff(ami, ZZ, "1001")
+    staff(ami, PROV, "1003")
+    call = CallScript(21, number="13803710000")
+    emit_all(ami, call.start())
+    await service.place(request(call))
+    ami.emit(call.join(ZZ))
+    assert ami.actions("Redirect") == []
+
+
+
+
+async def test_a_freed_seat_only_recalls_callers_of_its_own_prefecture_queue(setup):
+    service, ami, _, _ = setup
+    luoyang = "q-410300-consult"
+    for q, seat in ((ZZ, "1001"), (luoyang, "1011"), (PROV, "1003")):
+        staff(ami, q, seat, in_call=True, status=2)
+    calls = []
+    for n, (number, home) in enumerate((("13803710000", ZZ), ("13903790000", luoyang))):
+        call = CallScript(30 + n, number=number)
+        emit_all(ami, call.start())
+        await service.place(request(call))
+        emit_all(ami, [call.join(home), call.caller("QueueCallerAbandon", Queue=home, HoldTime="45"),
+                       call.caller("QueueCallerLeave", Queue=home), call.join(PROV)])
+        calls.append(call)
+    ami.emit(member_event(luoyang, "1011", status=1))  # a Luoyang seat frees: only the Luoyang caller goes back
+    (redirect,) = ami.actions("Redirect")
+    assert (redirect["Channel"], redirect["Exten"]) == (calls[1].channel, "410300")
+
+
+async def test_a_freed_seat_reconsiders_one_provincial_caller_not_all(setup, monkeypatch):
+    """Many overflowed callers and a busy prefecture: a freed-seat event costs one reconsideration."""
+    service, ami, _, _ = setup
+    staff(ami, ZZ, "1001", in_call=True, status=2)
+    staff(ami, ZZ, "1002", in_call=True, status=2)
+    staff(ami, PROV, "1003", in_call=True, status=2)
+    for n in range(40):
+        call = CallScript(100 + n, number=f"1380371{n:04d}")
+        emit_all(ami, call.start())
+        await service.place(request(call))
+        emit_all(ami, [call.join(ZZ), call.caller("QueueCallerAbandon", Queue=ZZ, HoldTime="45"),
+                       call.caller("QueueCallerLeave", Queue=ZZ), call.join(PROV)])
+    other = CallScript(200, number="13803719999")  # someone waits at home: one free seat is not enough to recall
+    emit_all(ami, other.start())
+    await service.place(request(other))
+    ami.emit(other.join(ZZ))
+    checked = []
+    real = service.check_waiting
+    monkeypatch.setattr(service, "check_waiting", lambda node, lid: checked.append(lid) or real(node, lid))
+    ami.emit(member_event(ZZ, "1001", status=1))
+    assert len(checked) == 1 and ami.actions("Redirect") == []
