@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 from datetime import date, time
-from typing import Literal
+from typing import Annotated, Callable, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 REGION_CODE = re.compile(r"^\d{6}$")
 IDENT = re.compile(r"^[a-z][a-z0-9_.-]{0,39}$")
@@ -28,115 +28,80 @@ def safe_text(value: str) -> str:
     return value
 
 
+def _matching(pattern: re.Pattern[str], rule: str) -> Callable[[str], str]:
+    """A field check: the whole value matches `pattern`, else ValueError "<rule>: <value>"."""
+    def check(value: str) -> str:
+        if not pattern.fullmatch(value):
+            raise ValueError(f"{rule}: {value!r}")
+        return value
+    return check
+
+
+check_region_code = _matching(REGION_CODE, "region code must be 6 digits (GB/T 2260)")
+check_identifier = _matching(IDENT, "identifier must be lower-case ASCII [a-z0-9_.-]")
+check_extension = _matching(EXTENSION, "extension must be 3-8 digits")
+check_area_code = _matching(re.compile(r"0\d{2,3}"), "area code must look like 0371")
+check_ivr_digit = _matching(re.compile(r"[0-9]"), "IVR digit must be one digit 0-9")
+check_number = _matching(re.compile(r"\d{3,16}"), "number must be 3-16 digits")
+# a hostname, IPv4/IPv6 address or CIDR as pjsip.conf accepts it (nothing else gets through)
+check_host = _matching(HOST, "must be a host name, IP address or CIDR")
+
+SafeText = Annotated[str, AfterValidator(safe_text)]
+RegionCode = Annotated[str, AfterValidator(check_region_code)]
+Ident = Annotated[str, AfterValidator(check_identifier)]
+Extension = Annotated[str, AfterValidator(check_extension)]
+IvrDigit = Annotated[str, AfterValidator(check_ivr_digit)]
+Host = Annotated[str, AfterValidator(check_host)]
+
+
+def _each(check: Callable[[str], str]) -> Callable[[list[str]], list[str]]:
+    """A list field check: every item passes `check`; the first that does not is reported at the list."""
+    return lambda values: [check(v) for v in values]
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Region(_Model):
-    code: str
-    name: str
-    area_codes: list[str] = []
-
-    @field_validator("code")
-    @classmethod
-    def _code(cls, v: str) -> str:
-        if not REGION_CODE.fullmatch(v):
-            raise ValueError(f"region code must be 6 digits (GB/T 2260): {v!r}")
-        return v
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, v: str) -> str:
-        return safe_text(v)
-
-    @field_validator("area_codes")
-    @classmethod
-    def _areas(cls, v: list[str]) -> list[str]:
-        for a in v:
-            if not re.fullmatch(r"0\d{2,3}", a):
-                raise ValueError(f"area code must look like 0371: {a!r}")
-        return v
+    code: RegionCode
+    name: SafeText
+    area_codes: Annotated[list[str], AfterValidator(_each(check_area_code))] = []
 
 
 class Province(_Model):
-    code: str
-    name: str
-    short: str = ""
-
-    _c = field_validator("code")(Region._code.__func__)
-    _n = field_validator("name", "short")(Region._name.__func__)
+    code: RegionCode
+    name: SafeText
+    short: SafeText = ""
 
 
 class Category(_Model):
-    id: str
-    name: str
-    ivr_digit: str | None = None
+    id: Ident
+    name: SafeText
+    ivr_digit: IvrDigit | None = None
     due_days: int = Field(3, gt=0, le=90)
-
-    @field_validator("ivr_digit")
-    @classmethod
-    def _digit(cls, v: str | None) -> str | None:
-        if v is not None and not re.fullmatch(r"[0-9]", v):
-            raise ValueError(f"IVR digit must be one digit 0-9: {v!r}")
-        return v
-
-    @field_validator("id")
-    @classmethod
-    def _id(cls, v: str) -> str:
-        if not IDENT.fullmatch(v):
-            raise ValueError(f"identifier must be lower-case ASCII [a-z0-9_.-]: {v!r}")
-        return v
-
-    _n = field_validator("name")(Region._name.__func__)
 
 
 class Skill(_Model):
-    id: str
-    name: str
-    ivr_digit: str
+    id: Ident
+    name: SafeText
+    ivr_digit: IvrDigit
     categories: list[Category]
-
-    _i = field_validator("id")(Category._id.__func__)
-    _n = field_validator("name")(Region._name.__func__)
-
-    @field_validator("ivr_digit")
-    @classmethod
-    def _digit(cls, v: str) -> str:
-        if not re.fullmatch(r"[0-9]", v):
-            raise ValueError(f"IVR digit must be one digit 0-9: {v!r}")
-        return v
 
 
 class Center(_Model):
-    code: str
-    name: str
+    code: RegionCode
+    name: SafeText
     level: Literal["province", "prefecture"]
     skills: list[str]
 
-    _c = field_validator("code")(Region._code.__func__)
-    _n = field_validator("name")(Region._name.__func__)
-
 
 class Seat(_Model):
-    extension: str
-    name: str
+    extension: Extension
+    name: SafeText
     center: str
     skills: dict[str, int]
-    languages: list[str] = ["zh"]
-
-    @field_validator("languages")
-    @classmethod
-    def _langs(cls, v: list[str]) -> list[str]:
-        return [Category._id.__func__(cls, lang) for lang in v]
-
-    @field_validator("extension")
-    @classmethod
-    def _ext(cls, v: str) -> str:
-        if not EXTENSION.fullmatch(v):
-            raise ValueError(f"extension must be 3-8 digits: {v!r}")
-        return v
-
-    _n = field_validator("name")(Region._name.__func__)
+    languages: Annotated[list[str], AfterValidator(_each(check_identifier))] = ["zh"]
 
     @field_validator("skills")
     @classmethod
@@ -162,53 +127,22 @@ class Seat(_Model):
 
 
 class SupervisorPhone(_Model):
-    extension: str
-    name: str
+    extension: Extension
+    name: SafeText
     center: str
-
-    _e = field_validator("extension")(Seat._ext.__func__)
-    _n = field_validator("name")(Region._name.__func__)
-
-
-def _host(value: str) -> str:
-    """A hostname, IPv4/IPv6 address or CIDR as pjsip.conf accepts it (nothing else gets through)."""
-    if not HOST.fullmatch(value):
-        raise ValueError(f"must be a host name, IP address or CIDR: {value!r}")
-    return value
 
 
 class CarrierTrunk(_Model):
-    name: str
-    match: list[str]
+    name: Ident
+    match: Annotated[list[str], AfterValidator(_each(check_host))]
     dids: dict[str, str | None]
-
-    _i = field_validator("name")(Category._id.__func__)
-
-    @field_validator("match")
-    @classmethod
-    def _match(cls, v: list[str]) -> list[str]:
-        return [_host(h) for h in v]
 
 
 class Gov12345Trunk(_Model):
-    name: str
-    host: str
+    name: Ident
+    host: Host
     port: int = Field(5060, ge=1, le=65535)
-    number: str
-
-    _i = field_validator("name")(Category._id.__func__)
-
-    @field_validator("host")
-    @classmethod
-    def _h(cls, v: str) -> str:
-        return _host(v)
-
-    @field_validator("number")
-    @classmethod
-    def _number(cls, v: str) -> str:
-        if not re.fullmatch(r"\d{3,16}", v):
-            raise ValueError(f"number must be 3-16 digits: {v!r}")
-        return v
+    number: Annotated[str, AfterValidator(check_number)]
 
 
 class Trunks(_Model):
@@ -247,9 +181,7 @@ class HolidaySpan(_Model):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
     start: date = Field(alias="from")
     end: date = Field(alias="to")
-    name: str
-
-    _n = field_validator("name")(Region._name.__func__)
+    name: SafeText
 
     @model_validator(mode="after")
     def _order(self) -> "HolidaySpan":
