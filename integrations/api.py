@@ -4,17 +4,17 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import select
 
 from hotline.audit import audit
 from hotline.auth import Principal, Role, require_roles
 from hotline.deps import KernelDep, SessionDep
-from integrations.models import Ticket
 from integrations.policy import TicketRuleError
-from integrations.schemas import HandoffRequest, StatusChange, TicketCreate
+from integrations.schemas import HandoffRequest, StatusChange, TicketCreate, TicketListItem
+from integrations.ticket_list import DEFAULT_PAGE, MAX_PAGE, ListQuery, list_page
 from integrations.tickets import (TicketContext, TicketForbidden, TicketNotFound, change_status, create_ticket,
-                                  get_ticket, handoff, history, ticket_dict, visible_filter)
+                                  get_ticket, handoff, history, ticket_dict)
 
 router = APIRouter(prefix="/api/tickets", tags=["tickets 工单"])
 EDITORS = (Role.SEAT, Role.SUPERVISOR, Role.ADMIN)
@@ -66,24 +66,30 @@ async def create(request: Request, session: SessionDep, kernel: KernelDep, princ
     return ticket_dict(ticket, kernel.directory)
 
 
-@router.get("")
-async def list_tickets(session: SessionDep, kernel: KernelDep, principal: Reader,
+@router.get("", response_model=list[TicketListItem], responses={200: {"headers": {
+    "X-Next-Before-Id": {"description": "cursor of the next (older) page; absent on the last page",
+                         "schema": {"type": "integer"}},
+    "Link": {"description": '`<…?before_id=…>; rel="next"` when another page follows', "schema": {"type": "string"}},
+}}})
+async def list_tickets(request: Request, session: SessionDep, kernel: KernelDep, principal: Reader,
                        status: str | None = None, overdue: bool = False, linkedid: str | None = None,
-                       limit: int = Query(100, ge=1, le=500)) -> list[dict]:
-    """工单列表: what the caller may see (own / center / all), newest first."""
+                       before_id: Annotated[int | None, Query(ge=1, description="只列出id小于此值的工单 (cursor: "
+                                                          "the X-Next-Before-Id of the previous page)")] = None,
+                       limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="每页条数 (page size)")]
+                       = DEFAULT_PAGE) -> Response:
+    """工单列表: what the caller may see (own / center / all), newest first, one page at a time.
+
+    Items are the tickets without 详情/答复 (`GET /api/tickets/{id|number}` has them). When more tickets
+    follow, `X-Next-Before-Id` (and a `Link` rel="next") gives the cursor of the next page."""
     from hotline.db import utcnow
 
-    q = select(Ticket).order_by(Ticket.id.desc()).limit(limit)
-    cond = visible_filter(principal)
-    if cond is not None:
-        q = q.where(cond)
-    if status:
-        q = q.where(Ticket.status == status)
-    if linkedid:
-        q = q.where(Ticket.linkedid == linkedid)
-    if overdue:
-        q = q.where(Ticket.status.in_(("accepted", "processing")), Ticket.due_at <= utcnow())
-    return [ticket_dict(t, kernel.directory) for t in await session.scalars(q)]
+    query = ListQuery(status=status, overdue=overdue, linkedid=linkedid, before_id=before_id, limit=limit)
+    page = await list_page(session, kernel.directory, principal, query, utcnow())
+    headers = {}
+    if page.next_before_id is not None:
+        nxt = request.url.include_query_params(before_id=page.next_before_id)
+        headers = {"X-Next-Before-Id": str(page.next_before_id), "Link": f'<{nxt.path}?{nxt.query}>; rel="next"'}
+    return JSONResponse(page.items, headers=headers)
 
 
 def _key(key: str) -> int | str:

@@ -13,7 +13,10 @@ class Ticket(Base):
     """A 工单: one citizen request, from 受理 to 回访."""
 
     __tablename__ = "tickets"
-    __table_args__ = (Index("ix_tickets_owner_status", "owner_username", "status"),)
+    # (…, id): the ticket list is newest first within what a seat (owner) or a supervisor (center) sees
+    __table_args__ = (Index("ix_tickets_owner_status", "owner_username", "status"),
+                      Index("ix_tickets_owner_id", "owner_username", "id"),
+                      Index("ix_tickets_center_id", "center_code", "id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     number: Mapped[str | None] = mapped_column(String(24), unique=True, nullable=True)
@@ -22,7 +25,7 @@ class Ticket(Base):
     caller_number: Mapped[str] = mapped_column(String(32), default="")
     caller_name: Mapped[str] = mapped_column(String(64), default="")
     prefecture_code: Mapped[str | None] = mapped_column(String(6), nullable=True)
-    center_code: Mapped[str] = mapped_column(String(6), index=True)
+    center_code: Mapped[str] = mapped_column(String(6))
     category_id: Mapped[str] = mapped_column(String(40))
     skill: Mapped[str] = mapped_column(String(40))
     ivr_path: Mapped[str] = mapped_column(String(64), default="")

@@ -114,6 +114,40 @@ class HandoffRequest(BaseModel):
     _multi = field_validator("note")(lambda v: multi_line(v))
 
 
+class TicketListItem(BaseModel):
+    """One row of the ticket list (GET /api/tickets): the ticket without its long texts (详情, 答复),
+    which `GET /api/tickets/{id|number}` returns with the history."""
+
+    id: int
+    number: str | None
+    source: str
+    linkedid: str | None
+    status: Literal["accepted", "processing", "closed", "revisited"]
+    status_label: str
+    category_id: str
+    category_name: str
+    skill: str
+    center_code: str
+    prefecture_code: str | None
+    caller_number: str
+    caller_name: str
+    summary: str
+    green: bool
+    ivr_path: str
+    handoff_unit: str | None
+    handoff_label: str | None
+    external_ref: str | None
+    owner: str
+    owner_seat: str | None
+    satisfaction: int | None
+    unsatisfied: bool
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    due_at: datetime
+    closed_at: datetime | None
+
+
 class Category(BaseModel):
     """工单类别 from the 12348 service catalogue."""
 
