@@ -48,7 +48,36 @@ def tone_wav(path: Path, seconds: float, freq: float = 440.0, amplitude: int = 8
     return path
 
 
-class Baresip:
+class _Daemon:
+    """A program run for a test: output to `log_path`, started by `_start`, terminated on exit."""
+
+    log_path: Path
+    proc: subprocess.Popen | None = None
+
+    def _start(self, argv: list[str], ready: str, **popen: object) -> None:
+        """Run `argv` and wait (10 s at most) until `ready` appears in its log."""
+        self._log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(argv, stdout=self._log, stderr=subprocess.STDOUT, **popen)
+        deadline = time.monotonic() + 10
+        while ready not in self.log():
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{argv[0]} did not start:\n{self.log()}")
+            time.sleep(0.05)
+
+    def __exit__(self, *exc) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        self._log.close()
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+class Baresip(_Daemon):
     """A headless baresip: one account that auto-answers (or never answers) and plays a WAV file."""
 
     def __init__(self, home: Path, greeting: Path, answer: str = "auto", dial: str | None = None,
@@ -65,31 +94,11 @@ class Baresip:
         aor = f"<sip:ivr@127.0.0.1:{registrar}>;regint=600" if registrar else "<sip:ivr@127.0.0.1>;regint=0"
         (home / "accounts").write_text(f"{aor};answermode={answer};audio_codecs=PCMA,PCMU\n")
         self.log_path = home / "baresip.log"
-        self.proc: subprocess.Popen | None = None
 
     def __enter__(self) -> "Baresip":
-        self._log = open(self.log_path, "wb")
         extra = ["-e", f"/dial {self.dial}"] if self.dial else []
-        self.proc = subprocess.Popen(["baresip", "-f", str(self.home), "-v", *extra], stdout=self._log,
-                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while "baresip is ready" not in self.log():
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"baresip did not start:\n{self.log()}")
-            time.sleep(0.05)
+        self._start(["baresip", "-f", str(self.home), "-v", *extra], "baresip is ready", stdin=subprocess.DEVNULL)
         return self
-
-    def __exit__(self, *exc) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-        self._log.close()
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
     def wait_for(self, text: str, timeout: float = 3.0) -> bool:
         """True once `text` appears in the log (baresip logs asynchronously)."""
@@ -151,7 +160,7 @@ def kamailio_modules() -> Path | None:
     return None
 
 
-class Kamailio:
+class Kamailio(_Daemon):
     """Kamailio as registrar and record-routing proxy: in-dialog requests pass only with a Route."""
 
     def __init__(self, workdir: Path, password: str = "probe-secret-1") -> None:
@@ -160,31 +169,11 @@ class Kamailio:
         (workdir / "kamailio.cfg").write_text(KAMAILIO_CFG.format(
             port=self.port, modules=f"{kamailio_modules()}/", password=password))
         self.log_path = workdir / "kamailio.log"
-        self.proc: subprocess.Popen | None = None
 
     def __enter__(self) -> "Kamailio":
-        self._log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(
-            ["kamailio", "-f", str(self.dir / "kamailio.cfg"), "-DD", "-E", "-Y", str(self.dir),
-             "-P", str(self.dir / "kamailio.pid")], stdout=self._log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 10
-        while "SO_RCVBUF is finally" not in self.log():
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"kamailio did not start:\n{self.log()}")
-            time.sleep(0.05)
+        self._start(["kamailio", "-f", str(self.dir / "kamailio.cfg"), "-DD", "-E", "-Y", str(self.dir),
+                     "-P", str(self.dir / "kamailio.pid")], "SO_RCVBUF is finally")
         return self
-
-    def __exit__(self, *exc) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-        self._log.close()
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
 
 class RtpSink:
