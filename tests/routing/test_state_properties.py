@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from routing.state import State, apply
 from routing.testing import CallScript, member_event
+from tests.routing.amiserver import Truth as AmiTruth
 
 Q1, Q2 = "q-410100-consult", "q-410000-consult"
 KINDS = ["ivr_hangup", "abandoned", "abandoned_ringing", "answered", "answered_by_seat", "overflowed"]
@@ -52,29 +53,8 @@ def scenarios(draw):
     return kinds, calls, merged, sorted(drops)
 
 
-class Truth:
-    """What Asterisk itself knows at each point (for the resync snapshot)."""
-
-    def __init__(self):
-        self.channels, self.entries, self.bridge = {}, {}, {}
-
-    def see(self, e):
-        uid, name = e.get("Uniqueid"), e.get("Event")
-        if name == "Newchannel":
-            self.channels[uid] = e
-        elif name == "Hangup":
-            self.channels.pop(uid, None)
-            self.bridge.pop(uid, None)
-            for q in self.entries.values():
-                q.pop(uid, None)
-        elif name == "QueueCallerJoin":
-            self.entries.setdefault(e["Queue"], {})[uid] = e
-        elif name == "QueueCallerLeave":
-            self.entries.get(e["Queue"], {}).pop(uid, None)
-        elif name == "BridgeEnter":
-            self.bridge[uid] = e["BridgeUniqueid"]
-        elif name == "BridgeLeave":
-            self.bridge.pop(uid, None)
+class Truth(AmiTruth):
+    """What Asterisk itself knows at each point, as the resync snapshot the link hands the state."""
 
     def resync(self):
         chans = [{**c, "Event": "CoreShowChannel", "BridgeId": self.bridge.get(uid, "")} for uid, c in self.channels.items()]
