@@ -6,6 +6,9 @@ command. Seat console and wallboard tests use them as they are:
         server = live_server()                       # full app, roles {"api"}
         cli_add_user(server.settings, "s1", "seat", "Hotline-12348", "--seat", "1001")
         login_in_browser(page, server.base_url, "s1", "Hotline-12348")
+
+Tests that drive pbxsim and the engine on their own event loop use the async counterparts instead:
+`serve_here(app)`, `chromium_page(width, height)` and `login_in_browser_async(...)`.
 """
 from __future__ import annotations
 
@@ -15,8 +18,8 @@ import shutil
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -160,3 +163,52 @@ def login_in_browser(page, base_url: str, username: str, password: str, start: s
     page.fill("#password", password)
     page.click("#login-submit")
     page.wait_for_url(lambda url: "/login" not in url)
+
+
+# Async counterparts for tests that keep pbxsim, the engine and the browser on one event loop
+# (Playwright's async API): the app is served on the test's own loop, not in a thread.
+
+@asynccontextmanager
+async def serve_here(app) -> AsyncIterator[str]:
+    """Serve an (already started) app with uvicorn on this event loop and an ephemeral loopback port;
+    yields the base URL and stops the server on exit."""
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off",
+                                           ws="websockets-sansio"))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+@asynccontextmanager
+async def chromium_page(width: int, height: int) -> AsyncIterator[Any]:
+    """Headless Debian Chromium (async API) with one zh-CN page in Shanghai time of the given size."""
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield await browser.new_page(locale="zh-CN", timezone_id="Asia/Shanghai",
+                                         viewport={"width": width, "height": height})
+        finally:
+            await browser.close()
+
+
+async def login_in_browser_async(page, base_url: str, username: str, password: str, start: str) -> None:
+    """Open `start`, get sent to its login page, log in, and land on `start` again."""
+    import re
+
+    from playwright.async_api import expect
+
+    await page.goto(base_url + start)
+    await expect(page).to_have_url(re.compile(r"/login\?next=" + re.escape(start)))
+    await page.fill("#username", username)
+    await page.fill("#password", password)
+    await page.click("#login-submit")
+    await expect(page).to_have_url(re.compile(re.escape(start) + "$"))

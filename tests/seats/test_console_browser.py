@@ -8,29 +8,18 @@ import json
 import re
 
 import pytest
-import uvicorn
 from sqlalchemy import select
 
 from pbxsim import calls, queue_calls
-# The shell's browser fixtures drive Chromium with Playwright's sync API against a server thread; this test
-# keeps pbxsim, the engine and the browser on one event loop (async API), sharing only the launch settings.
-from tests.browser_support import CHROMIUM, CHROMIUM_ARGS
 from pbxsim.parties import CallerScript, SeatScript, place_call
+# The shell's browser fixtures drive Chromium with Playwright's sync API against a server thread; this test
+# keeps pbxsim, the engine and the browser on one event loop (the async helpers).
+from tests.browser_support import chromium_page, login_in_browser_async, serve_here
 from tests.seats.test_service import _row, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]
 
 CALLER = "037166668888"
-
-
-async def _serve(app):
-    """Serve the (already started) app with uvicorn on an ephemeral loopback port."""
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off",
-                                           ws="websockets-sansio"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.02)
-    return server, task, f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
 
 
 async def _previous_ticket(kernel, users) -> str:
@@ -49,79 +38,65 @@ async def _previous_ticket(kernel, users) -> str:
 
 
 async def test_seat_takes_a_pbxsim_call_from_login_to_ready_again(pbx_engine, kernel, users, artifacts):
-    from playwright.async_api import async_playwright, expect
+    from playwright.async_api import expect
 
     from integrations.models import Ticket
 
     engine = await pbx_engine(SeatScript(answer_after=None), acw_seconds=2)  # the seat answers when the test says
     sim = engine.sim
     old_ticket = await _previous_ticket(kernel, users)
-    server, task, base = await _serve(engine.app)
     shots = artifacts / "seats"
     shots.mkdir(exist_ok=True)
-    try:
-        async with async_playwright() as pw:
-            browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            page = await browser.new_page(locale="zh-CN", timezone_id="Asia/Shanghai",
-                                          viewport={"width": 1280, "height": 900})
-            await page.goto(base + "/seat")
-            await expect(page).to_have_url(re.compile(r"/login\?next=/seat"))
-            await page.fill("#username", "li")
-            await page.fill("#password", "pw-123456")
-            await page.click("#login-submit")
-            await expect(page).to_have_url(re.compile(r"/seat$"))
-            await expect(page.locator("#live-state")).to_have_text("实时连接正常")
-            await page.click("#btn-login")
-            await expect(page.locator("#seat-status")).to_have_text("小休(登录未就绪)")
-            await page.click("#btn-ready")
-            await expect(page.locator("#seat-status")).to_have_text("就绪")
-            await page.screenshot(path=str(shots / "1-ready.png"))
+    async with serve_here(engine.app) as base, chromium_page(1280, 900) as page:
+        await login_in_browser_async(page, base, "li", "pw-123456", "/seat")
+        await expect(page.locator("#live-state")).to_have_text("实时连接正常")
+        await page.click("#btn-login")
+        await expect(page.locator("#seat-status")).to_have_text("小休(登录未就绪)")
+        await page.click("#btn-ready")
+        await expect(page.locator("#seat-status")).to_have_text("就绪")
+        await page.screenshot(path=str(shots / "1-ready.png"))
 
-            # 张三 dials 0371-12348, presses 1 (法律咨询) then 2 (劳动争议) in the IVR
-            sim.sched.touch()
-            caller = place_call(sim, CallerScript(number=CALLER, name="张三", did="037112348",
-                                                  dtmf=[(3.5, "1"), (5.0, "2")]))
-            await expect(page.locator("#seat-status")).to_have_text("振铃", timeout=20_000)
-            rang_at = asyncio.get_running_loop().time()
-            await expect(page.locator("#pop-number")).to_have_text("037****8888")
-            popped_in = asyncio.get_running_loop().time() - rang_at  # recorded, not asserted
-            await expect(page.locator("#pop-prefecture")).to_have_text("郑州市")
-            await expect(page.locator("#pop-name")).to_have_text("张三")
-            await expect(page.locator("#pop-skill")).to_have_text("法律咨询 · 劳动争议")
-            await expect(page.locator("#pop-ivr")).to_contain_text("主菜单")
-            await expect(page.locator("#pop-waited")).to_have_text(re.compile(r"^\d+ 秒$"))
-            await expect(page.locator("#pop-tickets")).to_contain_text(old_ticket)
-            await expect(page.locator("#pop-first")).to_have_text("wang（坐席1002）")
-            await expect(page.locator("#t-category")).to_have_value("consult.labor")
-            await expect(page.locator("#pop-green")).to_be_hidden()
-            await page.screenshot(path=str(shots / "2-screen-pop.png"))
+        # 张三 dials 0371-12348, presses 1 (法律咨询) then 2 (劳动争议) in the IVR
+        sim.sched.touch()
+        caller = place_call(sim, CallerScript(number=CALLER, name="张三", did="037112348",
+                                              dtmf=[(3.5, "1"), (5.0, "2")]))
+        await expect(page.locator("#seat-status")).to_have_text("振铃", timeout=20_000)
+        rang_at = asyncio.get_running_loop().time()
+        await expect(page.locator("#pop-number")).to_have_text("037****8888")
+        popped_in = asyncio.get_running_loop().time() - rang_at  # recorded, not asserted
+        await expect(page.locator("#pop-prefecture")).to_have_text("郑州市")
+        await expect(page.locator("#pop-name")).to_have_text("张三")
+        await expect(page.locator("#pop-skill")).to_have_text("法律咨询 · 劳动争议")
+        await expect(page.locator("#pop-ivr")).to_contain_text("主菜单")
+        await expect(page.locator("#pop-waited")).to_have_text(re.compile(r"^\d+ 秒$"))
+        await expect(page.locator("#pop-tickets")).to_contain_text(old_ticket)
+        await expect(page.locator("#pop-first")).to_have_text("wang（坐席1002）")
+        await expect(page.locator("#t-category")).to_have_value("consult.labor")
+        await expect(page.locator("#pop-green")).to_be_hidden()
+        await page.screenshot(path=str(shots / "2-screen-pop.png"))
 
-            row = await _row(kernel, "1001")
-            seat_leg = sim.find_channel(row.call["seat_channel"])
-            sim.sched.touch()
-            assert queue_calls.answered(sim.queues, seat_leg)  # the operator picks up the phone
-            await expect(page.locator("#seat-status")).to_have_text("通话中")
-            await expect(page.locator("#btn-hangup")).to_be_enabled()
-            await expect(page.locator("#t-due")).to_contain_text("3 个工作日")
-            await page.fill("#t-summary", "公司拖欠工资三个月，咨询如何申请劳动仲裁")
-            await page.select_option("#t-handling", "legal_aid")
-            await page.click("#t-submit")
-            await expect(page.locator("#t-result")).to_contain_text("已保存")
-            await expect(page.locator("#t-result")).to_contain_text("转法律援助")
-            await page.screenshot(path=str(shots / "3-ticket-saved.png"))
+        row = await _row(kernel, "1001")
+        seat_leg = sim.find_channel(row.call["seat_channel"])
+        sim.sched.touch()
+        assert queue_calls.answered(sim.queues, seat_leg)  # the operator picks up the phone
+        await expect(page.locator("#seat-status")).to_have_text("通话中")
+        await expect(page.locator("#btn-hangup")).to_be_enabled()
+        await expect(page.locator("#t-due")).to_contain_text("3 个工作日")
+        await page.fill("#t-summary", "公司拖欠工资三个月，咨询如何申请劳动仲裁")
+        await page.select_option("#t-handling", "legal_aid")
+        await page.click("#t-submit")
+        await expect(page.locator("#t-result")).to_contain_text("已保存")
+        await expect(page.locator("#t-result")).to_contain_text("转法律援助")
+        await page.screenshot(path=str(shots / "3-ticket-saved.png"))
 
-            sim.sched.touch()
-            calls.remote_hangup(sim, caller)  # the citizen hangs up
-            await expect(page.locator("#seat-status")).to_have_text("话后处理")
-            await expect(page.locator("#acw")).to_be_visible()
-            await page.screenshot(path=str(shots / "4-wrap-up.png"))
-            await expect(page.locator("#seat-status")).to_have_text("就绪", timeout=10_000)
-            await expect(page.locator("#acw")).to_be_hidden()
-            await page.screenshot(path=str(shots / "5-ready-again.png"))
-            await browser.close()
-    finally:
-        server.should_exit = True
-        await task
+        sim.sched.touch()
+        calls.remote_hangup(sim, caller)  # the citizen hangs up
+        await expect(page.locator("#seat-status")).to_have_text("话后处理")
+        await expect(page.locator("#acw")).to_be_visible()
+        await page.screenshot(path=str(shots / "4-wrap-up.png"))
+        await expect(page.locator("#seat-status")).to_have_text("就绪", timeout=10_000)
+        await expect(page.locator("#acw")).to_be_hidden()
+        await page.screenshot(path=str(shots / "5-ready-again.png"))
     (shots / "screen-pop.json").write_text(json.dumps({"ringing_state_to_pop_seconds": round(popped_in, 3)}))
     async with kernel.sessions() as s:
         t = await s.scalar(select(Ticket).where(Ticket.summary.like("公司拖欠工资%")))
