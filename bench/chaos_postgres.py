@@ -17,29 +17,6 @@ import uuid
 PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres", "database": "test"}
 
 
-async def _pbx(seats: int, queues: list[str]):
-    """pbxsim on the wall clock with `seats` seats answering in the given queues, AMI on an ephemeral port."""
-    from pbxsim.ami_server import AmiServer, AmiUser
-    from pbxsim.core import Endpoint, PbxConfig, Simulator
-    from pbxsim.parties import SeatScript
-    from pbxsim.queues import QueueConfig
-    from pbxsim.scheduler import Scheduler
-
-    sched = Scheduler(realtime=True)
-    cfg = PbxConfig(fastagi_url=None, queue_timeout=600,
-                    queues=[QueueConfig(name=q, strategy="rrmemory", timeout=15, retry=1, wrapuptime=0) for q in queues],
-                    endpoints=[Endpoint("caller", registered=False, context="from-carrier")] + [
-                        Endpoint(f"seat{4000 + i}", str(4000 + i), f"坐席{4000 + i}",
-                                 behaviour=SeatScript(answer_after=0.2)) for i in range(seats)])
-    sim = Simulator(cfg, sched)
-    server = AmiServer(sim, [AmiUser("engine", "engine")])
-    port = await server.start("127.0.0.1", 0)
-    clock = asyncio.create_task(sched.run_realtime())
-    for i in range(seats):
-        sim.queues.add_member(queues[i % len(queues)], f"PJSIP/seat{4000 + i}", f"坐席{4000 + i}", "", 0, False, "")
-    return sim, server, port, clock
-
-
 async def _engine(kernel, port: int):
     """The routing engine as the `engine` role runs it: AMI link, service, call-record writer."""
     from routing.ami import AmiLink
@@ -98,6 +75,7 @@ async def call_records_run(kills: int, seconds: float, rate: float) -> dict:
     import asyncpg
 
     from integrations.benchmarks import scratch_kernel
+    from pbxsim.load import start_answering_pbx
 
     name = f"hl_chaos_calls_{uuid.uuid4().hex[:8]}"
     admin = await asyncpg.connect(**PG)
@@ -106,8 +84,9 @@ async def call_records_run(kills: int, seconds: float, rate: float) -> dict:
         url = f"postgresql+asyncpg://{PG['user']}@{PG['host']}:{PG['port']}/{name}"
         async with scratch_kernel(url) as kernel:
             queues = [f"q-4101{i:02d}-consult" for i in range(4)]
-            sim, server, port, clock = await _pbx(seats=40, queues=queues)
-            service, link, writer = await _engine(kernel, port)
+            pbx = await start_answering_pbx(seats=40, queues=queues, first_extension=4000)
+            sim = pbx.sim
+            service, link, writer = await _engine(kernel, pbx.port)
             try:
                 placed, terminated = await _place_and_kill(sim, admin, name, queues, kills, seconds, rate)
                 deadline = time.monotonic() + 60
@@ -120,10 +99,7 @@ async def call_records_run(kills: int, seconds: float, rate: float) -> dict:
                 await link.stop()
                 await service.stop()
                 await writer.stop()
-                await server.stop()
-                clock.cancel()
-                for t in list(sim.tasks):
-                    t.cancel()
+                await pbx.stop()
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()

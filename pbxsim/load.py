@@ -1,4 +1,5 @@
-"""Load run for bench/: arrivals per second, concurrent calls and seats, events/s and CPU share."""
+"""Load run for bench/: arrivals per second, concurrent calls and seats, events/s and CPU share; the
+answering pbx the chaos runs put their faults on."""
 from __future__ import annotations
 
 import asyncio
@@ -42,19 +43,52 @@ class LoadResult:
         return self.cpu_seconds / self.wall_seconds if self.wall_seconds else 0.0
 
 
+def answering_sim(seats: int, queues: list[str], first_extension: int, answer_after: float,
+                  sched: Scheduler) -> Simulator:
+    """A simulator with the rrmemory `queues` and `seats` registered seats (extensions from `first_extension`)
+    answering after `answer_after` s, dealt round-robin over the queues; callers come in as `caller`."""
+    extensions = [str(first_extension + i) for i in range(seats)]
+    cfg = PbxConfig(fastagi_url=None, queue_timeout=600,
+                    queues=[QueueConfig(name=n, strategy="rrmemory", timeout=15, retry=1, wrapuptime=0) for n in queues],
+                    endpoints=[Endpoint("caller", registered=False, context="from-carrier")] + [
+                        Endpoint(f"seat{ext}", ext, f"坐席{ext}", behaviour=SeatScript(answer_after=answer_after))
+                        for ext in extensions])
+    sim = Simulator(cfg, sched)
+    for i, ext in enumerate(extensions):
+        sim.queues.add_member(queues[i % len(queues)], f"PJSIP/seat{ext}", f"坐席{ext}", "", 0, False, "")
+    return sim
+
+
 def build_load_sim(seats: int, queues: int, realtime: bool) -> tuple[Simulator, list[str]]:
     """A simulator with `queues` rrmemory queues and `seats` registered seats answering after 1 s."""
-    sched = Scheduler(start=1_800_000_000.0, realtime=realtime)
     names = [f"q-4101{i:02d}-consult" for i in range(queues)]
-    cfg = PbxConfig(fastagi_url=None, queue_timeout=600,
-                    queues=[QueueConfig(name=n, strategy="rrmemory", timeout=15, retry=1, wrapuptime=0) for n in names],
-                    endpoints=[Endpoint("caller", registered=False, context="from-carrier")] + [
-                        Endpoint(f"seat{2000 + i}", str(2000 + i), f"坐席{2000 + i}",
-                                 behaviour=SeatScript(answer_after=1.0)) for i in range(seats)])
-    sim = Simulator(cfg, sched)
-    for i in range(seats):
-        sim.queues.add_member(names[i % queues], f"PJSIP/seat{2000 + i}", f"坐席{2000 + i}", "", 0, False, "")
-    return sim, names
+    return answering_sim(seats, names, 2000, 1.0, Scheduler(start=1_800_000_000.0, realtime=realtime)), names
+
+
+@dataclass
+class RunningPbx:
+    """A simulator on the wall clock, its AMI server (user `engine`, secret `engine`) listening on `port`."""
+
+    sim: Simulator
+    server: AmiServer
+    port: int
+    clock: asyncio.Task
+
+    async def stop(self) -> None:
+        """Close the AMI server, stop the clock and cancel the simulator's tasks."""
+        await self.server.stop()
+        self.clock.cancel()
+        for t in list(self.sim.tasks):
+            t.cancel()
+
+
+async def start_answering_pbx(seats: int, queues: list[str], first_extension: int,
+                              answer_after: float = 0.2) -> RunningPbx:
+    """`answering_sim` on the wall clock with AMI on an ephemeral loopback port (chaos runs)."""
+    sim = answering_sim(seats, queues, first_extension, answer_after, Scheduler(realtime=True))
+    server = AmiServer(sim, [AmiUser("engine", "engine")])
+    port = await server.start("127.0.0.1", 0)
+    return RunningPbx(sim, server, port, asyncio.create_task(sim.sched.run_realtime()))
 
 
 class _Arrivals:

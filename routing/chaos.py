@@ -10,28 +10,10 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+from typing import TYPE_CHECKING
 
-
-async def _pbx(seats: int, queues: list[str]):
-    from pbxsim.ami_server import AmiServer, AmiUser
-    from pbxsim.core import Endpoint, PbxConfig, Simulator
-    from pbxsim.parties import SeatScript
-    from pbxsim.queues import QueueConfig
-    from pbxsim.scheduler import Scheduler
-
-    sched = Scheduler(realtime=True)
-    cfg = PbxConfig(fastagi_url=None, queue_timeout=600,
-                    queues=[QueueConfig(name=q, strategy="rrmemory", timeout=15, retry=1, wrapuptime=0) for q in queues],
-                    endpoints=[Endpoint("caller", registered=False, context="from-carrier")] + [
-                        Endpoint(f"seat{3000 + i}", str(3000 + i), f"坐席{3000 + i}",
-                                 behaviour=SeatScript(answer_after=0.2)) for i in range(seats)])
-    sim = Simulator(cfg, sched)
-    server = AmiServer(sim, [AmiUser("engine", "engine")])
-    port = await server.start("127.0.0.1", 0)
-    clock = asyncio.create_task(sched.run_realtime())
-    for i in range(seats):
-        sim.queues.add_member(queues[i % len(queues)], f"PJSIP/seat{3000 + i}", f"坐席{3000 + i}", "", 0, False, "")
-    return sim, server, port, clock
+if TYPE_CHECKING:
+    from pbxsim.load import RunningPbx
 
 
 async def _engine(port: int):
@@ -68,11 +50,13 @@ async def _kill(link) -> None:
 
 
 async def _drop_run(quick: bool) -> dict:
+    from pbxsim.load import start_answering_pbx
     from pbxsim.parties import CallerScript, place_call
 
     queues = [f"q-4101{i:02d}-consult" for i in range(4)]
-    sim, server, port, clock = await _pbx(seats=20 if quick else 100, queues=queues)
-    service, link, records, pump = await _engine(port)
+    pbx = await start_answering_pbx(seats=20 if quick else 100, queues=queues, first_extension=3000)
+    sim = pbx.sim
+    service, link, records, pump = await _engine(pbx.port)
     rnd = random.Random(12348)
     placed: list[str] = []
     kills = 0
@@ -95,32 +79,30 @@ async def _drop_run(quick: bool) -> dict:
     report = {"lost": len(lost), "checked": len(placed), "duplicates": len(got) - len(set(got)),
               "kills": kills, "resyncs": link.resyncs, "resync_each_time": link.resyncs == kills + 2,
               "seconds": round(time.monotonic() - started, 1), "lost_linkedids": lost[:20]}
-    await _shutdown(service, link, pump, server, clock, sim)
+    await _shutdown(service, link, pump, pbx)
     report["status"] = "ok" if report["lost"] == 0 and report["duplicates"] == 0 else "lost"
     return report
 
 
 async def _restart_run(quick: bool) -> dict:
+    from pbxsim.load import start_answering_pbx
     from pbxsim.parties import CallerScript, place_call
 
     queues = ["q-410100-consult"]
-    sim, server, port, clock = await _pbx(seats=4, queues=queues)
-    service, link, records, pump = await _engine(port)
-    placed = [place_call(sim, CallerScript(number=f"1393790{i:04d}", name="测试", talk_time=30.0,
-                                           variables={"HOTLINE_QUEUE": queues[0]})).linkedid for i in range(6)]
+    pbx = await start_answering_pbx(seats=4, queues=queues, first_extension=3000)
+    service, link, records, pump = await _engine(pbx.port)
+    placed = [place_call(pbx.sim, CallerScript(number=f"1393790{i:04d}", name="测试", talk_time=30.0,
+                                               variables={"HOTLINE_QUEUE": queues[0]})).linkedid for i in range(6)]
     await asyncio.sleep(1.5)
-    await server.stop()  # Asterisk goes away with calls up …
-    clock.cancel()
-    for t in list(sim.tasks):
-        t.cancel()
-    sim2, server2, _, clock2 = await _pbx(seats=4, queues=queues)
-    server2_port = await _rebind(server2, port)  # … and comes back on the same port, empty
+    await pbx.stop()  # Asterisk goes away with calls up …
+    pbx2 = await start_answering_pbx(seats=4, queues=queues, first_extension=3000)
+    server2_port = await _rebind(pbx2.server, pbx.port)  # … and comes back on the same port, empty
     await link.wait_ready(15)
     await asyncio.sleep(0.3)
     got = {r["linkedid"] for r in records}
     report = {"lost": len(set(placed) - got), "checked": len(placed), "resyncs": link.resyncs,
               "live_after_restart": len(service.state.node("node1").calls), "port": server2_port}
-    await _shutdown(service, link, pump, server2, clock2, sim2)
+    await _shutdown(service, link, pump, pbx2)
     report["status"] = "ok" if report["lost"] == 0 and report["live_after_restart"] == 0 else "lost"
     return report
 
@@ -130,14 +112,11 @@ async def _rebind(server, port: int) -> int:
     return await server.start("127.0.0.1", port)
 
 
-async def _shutdown(service, link, pump, server, clock, sim) -> None:
+async def _shutdown(service, link, pump, pbx: "RunningPbx") -> None:
     await link.stop()
     await service.stop()
     pump.cancel()
-    await server.stop()
-    clock.cancel()
-    for t in list(sim.tasks):
-        t.cancel()
+    await pbx.stop()
 
 
 def chaos_ami_link_drops(quick: bool = False) -> dict:
