@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy import desc, select
 
 from hotline.audit import audit
@@ -18,6 +18,7 @@ from seats.screenpop import for_role
 from seats.service import SeatError, SeatService
 from seats.timeline import Transition, durations
 from seats.status import PAUSE_REASONS, STATUS_LABELS, Logout, Pause, Ready
+from seats.validation import invalid
 
 router = APIRouter(prefix="/api/seats", tags=["seats"])
 SeatPrincipal = Annotated[Principal, Depends(require_roles(Role.SEAT))]
@@ -37,7 +38,15 @@ class LoginIn(ConsoleIn):
 
 
 class PauseIn(ConsoleIn):
-    reason: str = Field(..., description="Reason code: " + ", ".join(PAUSE_REASONS))
+    reason: str = Field(..., description="Reason code: " + ", ".join(PAUSE_REASONS),
+                        json_schema_extra={"enum": list(PAUSE_REASONS)})
+
+    @field_validator("reason")
+    @classmethod
+    def _known(cls, v: str) -> str:
+        if v not in PAUSE_REASONS:
+            raise ValueError(f"未知小休原因 (unknown pause reason): {v!r}")
+        return v
 
 
 class TransferIn(ConsoleIn):
@@ -123,9 +132,7 @@ async def ready(body: ConsoleIn, principal: SeatPrincipal, svc: Service) -> dict
 @router.post("/me/pause")
 async def pause(body: PauseIn, principal: SeatPrincipal, svc: Service) -> dict[str, Any]:
     """小休 with a reason code (break, training, meeting, acw)."""
-    label = PAUSE_REASONS.get(body.reason)
-    if label is None:
-        raise HTTPException(422, f"未知小休原因 (unknown pause reason): {body.reason!r}")
+    label = PAUSE_REASONS[body.reason]
     return for_role(await _run(svc.command(_ext(principal), Pause(label), console_id=body.console_id)),
                     principal.role)
 
@@ -167,11 +174,10 @@ async def transfer(body: TransferIn, principal: SeatPrincipal, svc: Service, ses
 
 @router.get("/me/due")
 async def due(principal: SeatPrincipal, svc: Service, category: str = Query(..., max_length=40)) -> dict[str, Any]:
-    """The 限时办结 due date of a category if the ticket is accepted now."""
-    return await _run(_due(svc, category))
-
-
-async def _due(svc: SeatService, category: str) -> dict[str, Any]:
+    """The 限时办结 due date of a category if the ticket is accepted now (422 for a category not in the
+    directory's catalogue, in the published validation-error shape)."""
+    if svc.directory.category(category) is None:
+        raise invalid(("query", "category"), f"未知工单类别 (unknown category): {category!r}", category)
     return tickets.due_preview(svc.directory, category, svc.clock())
 
 
@@ -251,8 +257,12 @@ async def seat_summary(extension: str, session: SessionDep, svc: Service,
     seat = svc.directory.seat(extension)
     if seat is None or not may_see_seat(principal, seat.extension, seat.center):
         raise HTTPException(404, f"坐席不存在 (no such seat): {extension!r}")
-    if start.tzinfo is None or end.tzinfo is None or end <= start:
-        raise HTTPException(422, "时间须带时区且 end 晚于 start (aware times, end after start)")
+    for name, value in (("start", start), ("end", end)):
+        if value.tzinfo is None:
+            raise invalid(("query", name), "时间须带时区 (aware time needed, e.g. 2026-01-01T00:00:00+08:00)",
+                          value.isoformat())
+    if end <= start:
+        raise invalid(("query", "end"), "end 须晚于 start (end must be after start)", end.isoformat())
     before = await session.scalar(select(SeatEvent).where(SeatEvent.extension == extension, SeatEvent.at < start)
                                   .order_by(desc(SeatEvent.at), desc(SeatEvent.id)).limit(1))
     rows = (await session.scalars(select(SeatEvent).where(

@@ -14,6 +14,7 @@ from hotline.deps import KernelDep, SessionDep
 from hotline.directory import safe_text
 from hotline.models import User
 from seats.models import DutyShift
+from seats.validation import invalid
 
 router = APIRouter(prefix="/api/seats/roster", tags=["seats"])
 Planner = Annotated[Principal, Depends(require_roles(Role.SUPERVISOR, Role.ADMIN))]
@@ -93,12 +94,13 @@ async def add_shift(body: ShiftIn, principal: Planner, session: SessionDep, kern
     """Plan a shift; the operator must be a seat user, the seat must exist, no double booking."""
     seat = kernel.directory.seat(body.extension)
     if seat is None:
-        raise HTTPException(422, f"坐席不存在 (no such seat): {body.extension!r}")
+        raise invalid(("body", "extension"), f"坐席不存在 (no such seat): {body.extension!r}", body.extension)
     if principal.role == Role.SUPERVISOR and seat.center != principal.center_code:
         raise HTTPException(403, "只能为本中心排班 (only your own center)")
     user = await session.scalar(select(User).where(User.username == body.username))
     if user is None or user.role != Role.SEAT.value or not user.active:
-        raise HTTPException(422, f"不是有效的坐席账号 (not an active seat user): {body.username!r}")
+        raise invalid(("body", "username"), f"不是有效的坐席账号 (not an active seat user): {body.username!r}",
+                      body.username)
     clash = (await session.execute(select(DutyShift.starts_at, DutyShift.ends_at).where(and_(
         DutyShift.starts_at < body.ends_at, DutyShift.ends_at > body.starts_at,
         (DutyShift.username == body.username) | (DutyShift.extension == body.extension))))).all()

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from seats.models import SeatEvent, SeatSession
+from tests.seats.conftest import field_error
 
 A, B = "console-aaaa1111", "console-bbbb2222"
 # HTTP behaviour that stores nothing backend-specific runs on SQLite only (the CI budget is shared)
@@ -63,7 +64,7 @@ async def test_commands_before_login_and_unknown_reasons_are_clear_errors(client
     assert r.status_code == 409 and "请先签入" in r.json()["detail"]
     await li.post("/api/seats/me/login", json={"console_id": A})
     r = await li.post("/api/seats/me/pause", json={"console_id": A, "reason": "lunch\r\nAction: Hangup"})
-    assert r.status_code == 422 and "未知小休原因" in r.json()["detail"]
+    assert "未知小休原因" in field_error(r, "body", "reason")
     r = await li.post("/api/seats/me/ready", json={"console_id": "x\r\n"})
     assert r.status_code == 422
 
@@ -185,6 +186,16 @@ async def test_ticket_takes_caller_data_from_the_call_and_applies_the_handling(c
     assert due["due_days"] == 15
 
 
+async def test_an_unknown_category_for_the_due_date_is_a_validation_error_naming_the_parameter(client_for):
+    li = client_for("li")
+    for category in ("000000000000000000000000000000000000000", "mediation", "consult.labor\r\n"):
+        r = await li.get("/api/seats/me/due", params={"category": category})
+        assert "未知工单类别" in field_error(r, "query", "category"), category
+    assert "40" in field_error(await li.get("/api/seats/me/due", params={"category": "x" * 41}), "query", "category")
+    assert field_error(await li.get("/api/seats/me/due"), "query", "category")
+    assert (await li.get("/api/seats/me/due", params={"category": "consult.labor"})).status_code == 200
+
+
 async def test_seats_see_only_themselves_supervisors_their_center(client_for, kernel):
     li, wang = client_for("li"), client_for("wang")
     await li.post("/api/seats/me/login", json={"console_id": A})
@@ -249,7 +260,7 @@ async def test_the_seat_websocket_sends_state_with_the_number_masked(seat_app, k
     import websockets
 
     from tests.seats.conftest import token_for
-    from tests.seats.test_console_browser import _serve
+    from tests.browser_support import serve_here
 
     app, comp = seat_app
     await comp.service.login("1001", users["li"], A)
@@ -257,8 +268,7 @@ async def test_the_seat_websocket_sends_state_with_the_number_masked(seat_app, k
         row = await s.get(SeatSession, "1001")
         row.call = {"linkedid": "L1", "caller_number": "13800138000"}
         await s.commit()
-    server, task, base = await _serve(app)
-    try:
+    async with serve_here(app) as base:
         cookie = {"Cookie": f"access_token={token_for(kernel, users['li'])}"}
         async with websockets.connect(base.replace("http", "ws") + "/ws/seat", additional_headers=cookie) as ws:
             msg = json.loads(await asyncio.wait_for(ws.recv(), 10))
@@ -271,9 +281,6 @@ async def test_the_seat_websocket_sends_state_with_the_number_masked(seat_app, k
                 await asyncio.wait_for(ws.recv(), 10)
         except (websockets.InvalidStatus, websockets.ConnectionClosed) as exc:
             refused = exc
-    finally:
-        server.should_exit = True
-        await task
     assert msg["type"] == "state" and msg["seat"]["status"] == "paused"
     assert msg["seat"]["call"]["caller_number"] == "138****8000"
     assert refused is not None  # a supervisor is not a seat: the socket is refused
@@ -303,6 +310,8 @@ async def test_summary_adds_up_talk_and_wrap_up_from_the_stored_rows(client_for,
     states = sum(v for k, v in sec.items() if k != "login" and not k.startswith("pause:"))
     assert abs(sec["login"] - states) < 0.01 and sec["on_call"] > 0
     bad = await li.get("/api/seats/1001/summary", params={"start": end.isoformat(), "end": t0.isoformat()})
-    assert bad.status_code == 422
+    assert "end 须晚于 start" in field_error(bad, "query", "end")
+    naive = await li.get("/api/seats/1001/summary", params={"start": "2026-11-24T08:00:00", "end": end.isoformat()})
+    assert "时区" in field_error(naive, "query", "start")
     assert (await client_for("wang").get("/api/seats/1001/summary",
                                          params={"start": t0.isoformat(), "end": end.isoformat()})).status_code == 404

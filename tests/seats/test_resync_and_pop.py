@@ -7,6 +7,7 @@ from hotline.auth import Role
 from seats.roster import overlaps
 from seats.screenpop import build_pop, ivr_path_label, mask_number, shown_number
 from seats.status import Ready
+from tests.seats.conftest import field_error
 from tests.seats.test_service import CID, _row, wait_for
 
 T = datetime(2026, 11, 30, 9, tzinfo=timezone.utc)
@@ -101,7 +102,9 @@ async def test_roster_planning_rules_and_visibility(client_for):
     r = await boss.post("/api/seats/roster", json={**shift, "starts_at": "2026-12-01T08:30:00"})
     assert r.status_code == 422
     r = await boss.post("/api/seats/roster", json={**shift, "username": "boss"})
-    assert r.status_code == 422 and "坐席账号" in r.json()["detail"]
+    assert "坐席账号" in field_error(r, "body", "username")
+    r = await boss.post("/api/seats/roster", json={**shift, "extension": "9999"})
+    assert "坐席不存在" in field_error(r, "body", "extension")
     assert (await pboss.post("/api/seats/roster", json=shift)).status_code == 403
     assert (await li.post("/api/seats/roster", json=shift)).status_code == 403
     assert len((await li.get("/api/seats/roster")).json()) == 1
