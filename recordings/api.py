@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi.responses import FileResponse
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field, field_validator
 from sqlalchemy import select
 
 from hotline.audit import audit
@@ -15,7 +15,7 @@ from hotline.deps import KernelDep, SessionDep
 from recordings.access import call_owner, may_access, owner_filter
 from recordings.models import QualityScore, RecordedCall, Recording
 from recordings.paths import UnsafePathError, resolve_inside
-from recordings.search import BadQueryError, search
+from recordings.search import clean_query, search
 from recordings.store import call_timeline
 
 router = APIRouter(tags=["recordings"])
@@ -102,15 +102,21 @@ async def audio(recording_id: int, request: Request, kernel: KernelDep, session:
                         content_disposition_type="attachment" if download else "inline")
 
 
+def _searchable(q: str) -> str:
+    """The query as received, once `clean_query` accepts it (its BadQueryError is a ValueError: a 422
+    naming `q`, with its message, in the published validation-error shape)."""
+    clean_query(q)
+    return q
+
+
+SearchText = Annotated[str, Query(max_length=200, description="检索词"), AfterValidator(_searchable)]
+
+
 @router.get("/api/transcripts/search")
-async def search_transcripts(request: Request, session: SessionDep, principal: Person,
-                             q: str = Query(..., max_length=200), limit: int = Query(50, ge=1, le=200),
-                             offset: int = Query(0, ge=0)) -> dict:
+async def search_transcripts(request: Request, session: SessionDep, principal: Person, q: SearchText,
+                             limit: int = Query(50, ge=1, le=200), offset: int = Query(0, ge=0)) -> dict:
     """Utterances containing `q` in calls this person may see, with highlights and a jump-to-time link."""
-    try:
-        hits = await search(session, q, principal, limit, offset)
-    except BadQueryError as exc:
-        raise HTTPException(422, str(exc)) from exc
+    hits = await search(session, q, principal, limit, offset)
     audit(session, actor=principal.username, role=principal.role, action="transcript.search", target_type="query",
           target_id=q[:64], address=_address(request), detail={"hits": len(hits)})
     await session.commit()
@@ -142,6 +148,13 @@ class Review(BaseModel):
     score: int = Field(..., ge=0, le=100, description="复核得分 0–100")
     comment: str = Field("", max_length=2000, description="复核意见")
 
+    @field_validator("comment")
+    @classmethod
+    def _no_control(cls, v: str) -> str:
+        if any(ord(c) < 32 and c not in "\n\t" for c in v):
+            raise ValueError("复核意见含控制字符 (control characters)")
+        return v
+
 
 @router.post("/api/recordings/qa/{linkedid}/review")
 async def qa_review(linkedid: str, body: Review, request: Request, session: SessionDep, principal: Reviewer) -> dict:
@@ -151,8 +164,6 @@ async def qa_review(linkedid: str, body: Review, request: Request, session: Sess
         raise HTTPException(status.HTTP_404_NOT_FOUND, "该通话尚未质检 (call not scored)")
     if principal.role == Role.SUPERVISOR and row.center_code != principal.center_code:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "只能复核本中心的通话 (not your center)")
-    if any(ord(c) < 32 and c not in "\n\t" for c in body.comment):
-        raise HTTPException(422, "复核意见含控制字符 (control characters)")
     before = row.review_score
     row.review_state, row.reviewer, row.review_score = "reviewed", principal.username, body.score
     row.review_comment, row.reviewed_at = body.comment, datetime.now(timezone.utc)
