@@ -187,11 +187,12 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 def bench_routing_latency(quick: bool = False, seed: int = 12348) -> dict:
-    """Decision-to-action p50/p99 at 500 seats / 2,000 calls vs one Ping round-trip, same link, same run."""
+    """Event-to-action p50/p99 on pbxsim at 500 seats / 2,000 calls vs one Ping round-trip, same link, same run."""
     from routing.latency import measure_latency
 
-    return asyncio.run(measure_latency(seats=100 if quick else 500, calls=400 if quick else 2000,
-                                       samples=50 if quick else 300, seed=seed))
+    if quick:
+        return asyncio.run(measure_latency(seats=100, calls=400, window=8.0, seed=seed, talk_seconds=3.0))
+    return asyncio.run(measure_latency(seats=500, calls=2000, window=30.0, seed=seed))
 
 
 if __name__ == "__main__":  # pragma: no cover

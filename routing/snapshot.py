@@ -13,19 +13,36 @@ UNAVAILABLE = {4, 5}  # INVALID, UNAVAILABLE: not logged in / not registered
 
 
 def queue_view(q, now: float, languages: Mapping[str, frozenset[str]], avg_handle: float) -> QueueView:
-    """One queue's QueueView: staffed/available seats, waiting callers, estimated handle time."""
+    """One queue's QueueView: staffed/available seats, waiting callers, estimated handle time.
+
+    The member part is memoized on the queue until a member changes (`q.version`) or a seat's wrap-up
+    ends (or the clock goes back before the memo): a decision in a 300-seat queue then costs a lookup,
+    not a walk over every member."""
+    memo = q.memo
+    if memo is None or memo[0] != q.version or not memo[1] <= now < memo[2] or memo[3] is not languages:
+        memo = q.memo = (q.version, now, *_member_view(q, now, languages))
+    staffed, available, langs = memo[4]
+    return QueueView(name=q.name, members=len(staffed), available=len(available), waiting=len(q.callers),
+                     avg_handle_seconds=avg_handle, available_languages=langs,
+                     available_seats=available, staffed_seats=staffed)
+
+
+def _member_view(q, now: float, languages: Mapping[str, frozenset[str]]) -> tuple:
+    """(valid_until, languages, (staffed, available, available languages)) of the members at `now`."""
     staffed, available, langs = set(), set(), set()
+    valid_until = float("inf")
     for m in q.members.values():
         ext = extension_of(m.interface) or m.interface
         if m.paused or m.status in UNAVAILABLE:
             continue
         staffed.add(ext)
-        if m.status == 1 and not m.in_call and m.wrapup_until <= now:
-            available.add(ext)
-            langs |= languages.get(ext, frozenset({"zh"}))
-    return QueueView(name=q.name, members=len(staffed), available=len(available), waiting=len(q.callers),
-                     avg_handle_seconds=avg_handle, available_languages=frozenset(langs),
-                     available_seats=frozenset(available), staffed_seats=frozenset(staffed))
+        if m.status == 1 and not m.in_call:
+            if m.wrapup_until <= now:
+                available.add(ext)
+                langs |= languages.get(ext, frozenset({"zh"}))
+            else:  # available once the wrap-up ends: the view holds until then
+                valid_until = min(valid_until, m.wrapup_until)
+    return valid_until, languages, (frozenset(staffed), frozenset(available), frozenset(langs))
 
 
 class QueueViews(Mapping):

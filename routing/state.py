@@ -110,6 +110,8 @@ class Queue:
     callers: list[str] = field(default_factory=list)
     members: dict[str, Member] = field(default_factory=dict)
     wrapup_seconds: int = 0
+    version: int = 0  # bumped on every change to a member: views of the members are memoized against it
+    memo: tuple | None = None  # routing.snapshot's member view: (version, since, until, languages, view)
 
 
 @dataclass(slots=True)

@@ -101,9 +101,11 @@ def on_agent_connect(ns, event, at, out):
         visit.result, visit.holdtime = "answered", _int(event.get("HoldTime"), 0)
         visit.left_at = visit.left_at or at
         waited = visit.left_at - visit.joined_at
-    member = ns.queue(event.get("Queue", "")).members.get(interface)
+    q = ns.queue(event.get("Queue", ""))
+    member = q.members.get(interface)
     if member is not None:
         member.in_call = True
+        q.version += 1
     out.append(("call.connected", {"linkedid": call.linkedid, "uniqueid": call.caller_uniqueid, "node": ns.name,
                                    "queue": event.get("Queue", ""), "seat_extension": extension_of(interface),
                                    "caller_channel": event.get("Channel", ""), "seat_channel": call.seat_channel,
@@ -118,6 +120,7 @@ def on_agent_complete(ns, event, at, out):
     if member is not None:
         member.in_call = False
         member.wrapup_until = at + q.wrapup_seconds
+        q.version += 1
     if call is None:
         return
     call.complete_reason = event.get("Reason", "")
@@ -135,6 +138,7 @@ def _member_from(ns, event, at, out, interface_key: str = "Interface", name_key:
     member = q.members.get(interface)
     if member is None:
         member = q.members[interface] = st.Member(queue=q.name, interface=interface)
+    q.version += 1
     member.name = event.get(name_key, member.name)
     member.status = _int(event.get("Status"), member.status)
     member.paused = event.get("Paused", "1" if member.paused else "0") == "1"
@@ -156,6 +160,7 @@ def on_member_removed(ns, event, at, out):
     member = q.members.pop(event.get("Interface", ""), None) if q else None
     if member is not None:
         member.status = 4
+        q.version += 1
         out.append(("member.status", member_payload(ns.name, member, at)))
 
 

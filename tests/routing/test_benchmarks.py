@@ -29,3 +29,19 @@ def test_skipping_unwanted_events_gives_the_same_call_records(directory):
     reads = chunks(recorded_stream(3), seed=5, size=512)
     fast, full = _records(reads, directory, False), _records(reads, directory, True)
     assert len(fast) == 3 * 11 and fast == full  # 11 calls per copy of the traces (recv side only)
+
+
+def test_routing_latency_runs_on_pbxsim_under_load_and_times_join_triggered_redirects():
+    """Small scale (100 seats / 400 calls): pbxsim in its own process carries the load, the engine's
+    Redirects are timed from the read that brought the QueueCallerJoin; no timing is asserted."""
+    from math import isfinite
+
+    from routing.benchmarks import bench_routing_latency
+
+    result = bench_routing_latency(quick=True)
+    d = result["details"]
+    assert d["seats"] == 100 and d["calls_live_at_start"] >= 400 and d["calls_live_at_end"] >= 300
+    assert d["pbxsim"]["peak_concurrent"] >= 400 and d["pbxsim"]["probes"] > 0 and d["pbxsim"]["events"] > 1000
+    assert set(d["by_trigger"]) == {"QueueCallerJoin"} and d["samples"] >= 20 and d["pings"] >= 50
+    assert 0 < d["p50_ms"] <= d["p99_ms"] and isfinite(result["ratio"])
+    assert result["baseline"].startswith("AMI Ping round-trip")

@@ -147,3 +147,35 @@ def test_member_counts_never_go_negative_and_calls_taken_only_grow(kinds, rnd):
         for ns in state.nodes.values():
             for q in ns.queues.values():
                 assert all(m.calls_taken >= 0 and m.penalty >= 0 for m in q.members.values())
+
+
+@settings(max_examples=int(os.environ.get("HOTLINE_HYPOTHESIS_EXAMPLES", "150")), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(KINDS), min_size=1, max_size=4), st.randoms(use_true_random=False),
+       st.integers(min_value=0, max_value=30))
+def test_memoized_queue_views_always_equal_a_fresh_walk_over_the_members(kinds, rnd, wrapup):
+    """The member view is memoized on the queue; after any event and at any later time it must equal a
+    view computed from scratch (the memo forgets itself on member changes and when a wrap-up ends)."""
+    from routing.snapshot import queue_view
+
+    state = State(wrapup_seconds=wrapup)
+    events = []
+    for i, k in enumerate(kinds):
+        events += lifecycle(k, i + 1, [0, 1, 0, 1])
+    now = 1000.0
+    langs = {"1001": frozenset({"zh", "henan"})}
+    for e in events:
+        now += rnd.choice([0.0, 0.5, 3.0, 20.0])
+        apply(state, e, now)
+        if rnd.random() < 0.5:
+            apply(state, member_event(rnd.choice([Q1, Q2]), rnd.choice(["1001", "1002", "1003"]),
+                                      status=rnd.choice([1, 2, 5, 6]), paused=rnd.random() < 0.3,
+                                      event=rnd.choice(["QueueMemberStatus", "QueueMemberAdded",
+                                                        "QueueMemberRemoved"])), now)
+        for ns in state.nodes.values():
+            for q in ns.queues.values():
+                for later in (now, now + rnd.uniform(0, 40)):
+                    memoized = queue_view(q, later, langs, 240.0)
+                    saved, q.memo = q.memo, None
+                    assert memoized == queue_view(q, later, langs, 240.0), (q.name, later)
+                    q.memo = saved
