@@ -21,8 +21,8 @@ from integrations.models import Ticket
 from integrations.policy import HANDOFF_UNITS, STATUS_LABELS
 from integrations.tickets import visible_filter
 
-DEFAULT_PAGE = 50
-MAX_PAGE = 200
+DEFAULT_PAGE = 20
+MAX_PAGE = 100
 OPEN_STATUSES = ("accepted", "processing")
 
 # What a list row shows: the ticket without `detail` and `reply` (GET /api/tickets/{n} has them).

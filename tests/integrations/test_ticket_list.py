@@ -171,10 +171,10 @@ async def test_one_list_request_runs_the_same_statements_for_few_or_many_tickets
     try:
         few, with_few = await one_request()
         ticket_reads = [s for s in statements if "tickets" in s]
-        await add_tickets(kernel, 150, handoff_unit="legal_aid", closed_at=T0, status="closed")
+        await add_tickets(kernel, MAX_PAGE, handoff_unit="legal_aid", closed_at=T0, status="closed")
         many, with_many = await one_request()
     finally:
         event.remove(kernel.engine.sync_engine, "before_cursor_execute", count)
-    assert (few, many) == (3, 153)
+    assert (few, many) == (3, MAX_PAGE)
     assert with_many == with_few
     assert len(ticket_reads) == 1, ticket_reads  # one SELECT for the page, nothing per ticket
