@@ -75,19 +75,25 @@ async def process_job(engine, sessions, cfg: WorkerConfig, owner: str, job: jobs
             await s.commit()
         return {**outcome, "state": "failed", "error": str(exc)}
     keeper = asyncio.create_task(_keep_lease(sessions, job, owner, cfg.lease_seconds))
+    decode_started = time.time()
     try:
         utterances = await asyncio.to_thread(engine.transcribe, path)
     finally:
         keeper.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await keeper
+    decoded = time.time()
     words = [[asdict(w) for w in u.words] for u in utterances]
     async with sessions() as s:
         written = await store_transcript(s, job, owner, words, engine.name, _now())
     async with sessions() as s:
         scored = await score_if_complete(s, job.linkedid, rules, _now())
+    finished = time.time()
+    # where a job's time goes: checking the file, decoding, storing and scoring (seconds)
+    phases = {"check": round(decode_started - started, 4), "decode": round(decoded - decode_started, 4),
+              "store": round(finished - decoded, 4)}
     return {**outcome, "state": "done", "written": written, "words": sum(len(u) for u in words),
-            "scored": scored.score if scored is not None else None, "finished": time.time()}
+            "scored": scored.score if scored is not None else None, "finished": finished, "phases": phases}
 
 
 async def _fail(sessions, owner: str, job: jobs.ClaimedJob, reason: str) -> dict[str, Any]:
