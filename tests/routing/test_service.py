@@ -46,6 +46,13 @@ def staff(ami, queue, seat, **kw):
     ami.emit(member_event(queue, seat, event="QueueMemberAdded", **kw))
 
 
+def busy_home_free_province(service, ami, overflow_after):
+    """Zhengzhou's one seat is talking, a provincial seat is free; overflow after `overflow_after` s."""
+    service.rules = replace(service.rules, overflow_after_seconds=overflow_after, prefecture_max_wait_seconds=10_000)
+    staff(ami, ZZ, "1001", in_call=True, status=2)
+    staff(ami, PROV, "1003")
+
+
 def request(script, **kw):
     return RouteRequest(uniqueid=script.uid, linkedid=script.uid, channel=script.channel,
                         caller_number=script.number, caller_name=script.name, **kw)
@@ -97,9 +104,7 @@ async def test_did_names_the_prefecture(setup):
 
 async def test_waiting_caller_overflows_to_provincial_on_time_keeping_priority(setup):
     service, ami, sub, clock = setup
-    service.rules = replace(service.rules, overflow_after_seconds=0.05, prefecture_max_wait_seconds=10_000)
-    staff(ami, ZZ, "1001", in_call=True, status=2)
-    staff(ami, PROV, "1003")
+    busy_home_free_province(service, ami, overflow_after=0.05)
     call = CallScript(4, number="13803710000")
     emit_all(ami, call.start())
     d = await service.place(request(call, green=True, green_reason="elderly"))
@@ -134,9 +139,7 @@ async def test_overflowed_caller_returns_when_a_prefecture_seat_frees_first(setu
 
 async def test_no_overflow_when_a_prefecture_seat_freed_first(setup):
     service, ami, _, clock = setup
-    service.rules = replace(service.rules, overflow_after_seconds=0.05, prefecture_max_wait_seconds=10_000)
-    staff(ami, ZZ, "1001", in_call=True, status=2)
-    staff(ami, PROV, "1003")
+    busy_home_free_province(service, ami, overflow_after=0.05)
     call = CallScript(6)
     emit_all(ami, call.start())
     await service.place(request(call))
@@ -320,9 +323,7 @@ def test_first_contact_memory_forgets_callers_older_than_n_days(directory):
 async def test_overflow_after_zero_checks_at_join_without_a_timer(setup):
     """`overflow_after_seconds: 0`: a caller joining a busy prefecture queue moves on the QueueCallerJoin itself."""
     service, ami, _, _ = setup
-    service.rules = replace(service.rules, overflow_after_seconds=0, prefecture_max_wait_seconds=10_000)
-    staff(ami, ZZ, "1001", in_call=True, status=2)
-    staff(ami, PROV, "1003")
+    busy_home_free_province(service, ami, overflow_after=0)
     call = CallScript(20, number="13803710000")
     emit_all(ami, call.start())
     d = await service.place(request(call))
