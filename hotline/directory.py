@@ -123,18 +123,24 @@ class Directory(_Model):
         return out
 
     # ---- calendar ------------------------------------------------------------------------
-    def is_working_day(self, day: date) -> bool:
+    def is_service_day(self, day: date) -> bool:
+        """The hotline keeps its weekly hours on this day: not a public holiday (or a 调休 working day).
+        Ordinary weekends are service days (the hotline answers on weekends where `hours` says so)."""
         if day in self.holidays.working:
             return True
-        if any(h.start <= day <= h.end for h in self.holidays.closed):
-            return False
-        return True
+        return not any(h.start <= day <= h.end for h in self.holidays.closed)
+
+    def is_business_day(self, day: date) -> bool:
+        """工作日 for legal time limits (限时办结): Monday–Friday unless a public holiday, plus 调休 weekend days."""
+        if day in self.holidays.working:
+            return True
+        return day.weekday() < 5 and self.is_service_day(day)
 
     def is_open(self, when: datetime) -> bool:
         """True when `when` falls in business hours (holidays closed, 调休 days open as weekdays)."""
         local = when.astimezone(ZoneInfo(self.hours.timezone)) if when.tzinfo else when
         day = local.date()
-        if not self.is_working_day(day):
+        if not self.is_service_day(day):
             return False
         key = WEEKDAYS[local.weekday()]
         if day in self.holidays.working and key in ("sat", "sun"):

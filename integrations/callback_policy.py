@@ -30,7 +30,7 @@ def next_window(now: datetime, directory: Directory, horizon_days: int = 30) -> 
     local = now.astimezone(tz)
     for offset in range(horizon_days + 1):
         day = local.date() + timedelta(days=offset)
-        if not directory.is_working_day(day):
+        if not directory.is_service_day(day):
             continue
         key = WEEKDAYS[day.weekday()]
         if day in directory.holidays.working and key in ("sat", "sun"):

@@ -49,17 +49,6 @@ def check_handoff(current: str, unit: str) -> None:
         raise TicketRuleError(f"{STATUS_LABELS[current]}的工单不能转办 (a {current} ticket cannot be handed off)")
 
 
-def is_business_day(directory: Directory, day: date) -> bool:
-    """工作日 for 限时办结: Monday–Friday unless a public holiday, plus 调休 weekend working days.
-
-    `Directory.is_working_day` tells holidays and 调休 apart but counts ordinary weekends as open
-    (the hotline answers on weekends); legal time limits do not run on weekends.
-    """
-    if day in directory.holidays.working:
-        return True
-    return day.weekday() < 5 and directory.is_working_day(day)
-
-
 def due_at(created: datetime, due_days: int, directory: Directory) -> datetime:
     """End of the `due_days`-th working day after the day of acceptance (local time), as UTC."""
     tz = ZoneInfo(directory.hours.timezone)
@@ -67,7 +56,7 @@ def due_at(created: datetime, due_days: int, directory: Directory) -> datetime:
     left = due_days
     while left > 0:
         day += timedelta(days=1)
-        if is_business_day(directory, day):
+        if directory.is_business_day(day):
             left -= 1
     end = datetime.combine(day + timedelta(days=1), time(0), tz)
     return end.astimezone(ZoneInfo("UTC"))

@@ -56,7 +56,8 @@ def caller_facts(info: CallInfo) -> dict[str, Any]:
 def hours_facts(directory: Directory, now: datetime) -> dict[str, Any]:
     """`hours.*` facts from the directory calendar (holidays, 调休)."""
     local = now.astimezone(ZoneInfo(directory.hours.timezone))
-    return {"open": directory.is_open(now), "working_day": directory.is_working_day(local.date()),
+    return {"open": directory.is_open(now), "working_day": directory.is_business_day(local.date()),
+            "service_day": directory.is_service_day(local.date()),
             "hour": local.hour, "weekday": local.isoweekday()}
 
 

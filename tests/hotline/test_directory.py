@@ -52,8 +52,12 @@ def test_queue_members_follow_center_and_skills(directory):
 
 def test_calendar_knows_holidays_and_make_up_working_days(directory):
     tz = timezone.utc
-    assert not directory.is_working_day(datetime(2026, 10, 2, tzinfo=tz).date())  # 国庆节
-    assert directory.is_working_day(datetime(2026, 10, 10, tzinfo=tz).date())  # 调休 Saturday
+    assert not directory.is_service_day(datetime(2026, 10, 2, tzinfo=tz).date())  # 国庆节
+    assert directory.is_service_day(datetime(2026, 10, 10, tzinfo=tz).date())  # 调休 Saturday
+    assert directory.is_service_day(datetime(2026, 11, 28, tzinfo=tz).date())  # an ordinary Saturday: weekend hours
+    assert not directory.is_business_day(datetime(2026, 11, 28, tzinfo=tz).date())  # … but not a 工作日
+    assert directory.is_business_day(datetime(2026, 10, 10, tzinfo=tz).date())
+    assert not directory.is_business_day(datetime(2026, 10, 5, tzinfo=tz).date())  # 国庆节 Monday
     assert directory.is_open(datetime(2026, 3, 2, 2, 0, tzinfo=tz))  # Monday 10:00 in Asia/Shanghai
     assert not directory.is_open(datetime(2026, 3, 2, 4, 30, tzinfo=tz))  # 12:30 lunch break
     assert not directory.is_open(datetime(2026, 10, 2, 2, 0, tzinfo=tz))

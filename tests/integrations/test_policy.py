@@ -5,7 +5,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from integrations.policy import OverdueView, TicketRuleError, check_handoff, check_move, due_at, is_business_day, overdue
+from integrations.policy import OverdueView, TicketRuleError, check_handoff, check_move, due_at, overdue
 
 UTC = timezone.utc
 
@@ -36,10 +36,10 @@ def test_handoff_only_from_open_tickets_and_known_units():
 
 
 def test_weekends_and_holidays_are_not_business_days_but_adjusted_weekends_are(directory):
-    assert is_business_day(directory, date(2026, 11, 24))          # Tuesday
-    assert not is_business_day(directory, date(2026, 11, 28))      # Saturday
-    assert not is_business_day(directory, date(2026, 10, 5))       # 国庆节 Monday
-    assert is_business_day(directory, date(2026, 10, 10))          # 调休 Saturday
+    assert directory.is_business_day(date(2026, 11, 24))          # Tuesday
+    assert not directory.is_business_day(date(2026, 11, 28))      # Saturday
+    assert not directory.is_business_day(date(2026, 10, 5))       # 国庆节 Monday
+    assert directory.is_business_day(date(2026, 10, 10))          # 调休 Saturday
 
 
 def test_due_date_counts_working_days_after_acceptance_day(directory):
