@@ -7,9 +7,8 @@ from datetime import datetime
 from hotline.directory import Directory
 from routing.policy import QueueView, Rules, Snapshot
 from routing.state import NodeState
-from routing.payloads import extension_of
 
-UNAVAILABLE = {4, 5}  # INVALID, UNAVAILABLE: not logged in / not registered
+ZH = frozenset({"zh"})
 
 
 def queue_view(q, now: float, languages: Mapping[str, frozenset[str]], avg_handle: float) -> QueueView:
@@ -28,21 +27,18 @@ def queue_view(q, now: float, languages: Mapping[str, frozenset[str]], avg_handl
 
 
 def _member_view(q, now: float, languages: Mapping[str, frozenset[str]]) -> tuple:
-    """(valid_until, languages, (staffed, available, available languages)) of the members at `now`."""
-    staffed, available, langs = set(), set(), set()
+    """(valid_until, languages, (staffed, available, available languages)) from the queue's indexes at `now`."""
+    available = []
     valid_until = float("inf")
-    for m in q.members.values():
-        ext = extension_of(m.interface) or m.interface
-        if m.paused or m.status in UNAVAILABLE:
-            continue
-        staffed.add(ext)
-        if m.status == 1 and not m.in_call:
-            if m.wrapup_until <= now:
-                available.add(ext)
-                langs |= languages.get(ext, frozenset({"zh"}))
-            else:  # available once the wrap-up ends: the view holds until then
-                valid_until = min(valid_until, m.wrapup_until)
-    return valid_until, languages, (frozenset(staffed), frozenset(available), frozenset(langs))
+    for interface, m in q.idle.items():
+        if m.wrapup_until <= now:
+            available.append(q.staffed[interface])
+        else:  # free once the wrap-up ends: the view holds until then
+            valid_until = min(valid_until, m.wrapup_until)
+    langs: set[str] = set()
+    for ext in available:
+        langs.update(languages.get(ext, ZH))
+    return valid_until, languages, (frozenset(q.staffed.values()), frozenset(available), frozenset(langs))
 
 
 class QueueViews(Mapping):

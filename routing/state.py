@@ -110,6 +110,9 @@ class Queue:
     callers: list[str] = field(default_factory=list)
     members: dict[str, Member] = field(default_factory=dict)
     wrapup_seconds: int = 0
+    # kept in step by state_queue.member_changed, so a routing decision never walks every member:
+    staffed: dict[str, str] = field(default_factory=dict)  # interface → seat: logged in, reachable, unpaused
+    idle: dict[str, Member] = field(default_factory=dict)  # staffed and not in a call (free once wrap-up ends)
     version: int = 0  # bumped on every change to a member: views of the members are memoized against it
     memo: tuple | None = None  # routing.snapshot's member view: (version, since, until, languages, view)
 

@@ -105,7 +105,7 @@ def on_agent_connect(ns, event, at, out):
     member = q.members.get(interface)
     if member is not None:
         member.in_call = True
-        q.version += 1
+        member_changed(q, interface, member)
     out.append(("call.connected", {"linkedid": call.linkedid, "uniqueid": call.caller_uniqueid, "node": ns.name,
                                    "queue": event.get("Queue", ""), "seat_extension": extension_of(interface),
                                    "caller_channel": event.get("Channel", ""), "seat_channel": call.seat_channel,
@@ -120,7 +120,7 @@ def on_agent_complete(ns, event, at, out):
     if member is not None:
         member.in_call = False
         member.wrapup_until = at + q.wrapup_seconds
-        q.version += 1
+        member_changed(q, member.interface, member)
     if call is None:
         return
     call.complete_reason = event.get("Reason", "")
@@ -138,7 +138,6 @@ def _member_from(ns, event, at, out, interface_key: str = "Interface", name_key:
     member = q.members.get(interface)
     if member is None:
         member = q.members[interface] = st.Member(queue=q.name, interface=interface)
-    q.version += 1
     member.name = event.get(name_key, member.name)
     member.status = _int(event.get("Status"), member.status)
     member.paused = event.get("Paused", "1" if member.paused else "0") == "1"
@@ -147,8 +146,24 @@ def _member_from(ns, event, at, out, interface_key: str = "Interface", name_key:
     member.penalty = _int(event.get("Penalty"), member.penalty)
     member.calls_taken = _int(event.get("CallsTaken"), member.calls_taken)
     member.last_call = _int(event.get("LastCall"), member.last_call)
+    member_changed(q, interface, member)
     out.append(("member.status", member_payload(ns.name, member, at)))
     return member
+
+
+UNAVAILABLE = {4, 5}  # AST_DEVICE_INVALID, _UNAVAILABLE: not logged in / not registered
+
+
+def member_changed(q, interface: str, member) -> None:
+    """Keep the queue's `staffed`/`idle` indexes in step with one member (None: it left the queue)."""
+    q.version += 1
+    q.staffed.pop(interface, None)
+    q.idle.pop(interface, None)
+    if member is None or member.paused or member.status in UNAVAILABLE:
+        return
+    q.staffed[interface] = extension_of(interface) or interface
+    if member.status == 1 and not member.in_call:
+        q.idle[interface] = member
 
 
 def on_member(ns, event, at, out):
@@ -160,7 +175,7 @@ def on_member_removed(ns, event, at, out):
     member = q.members.pop(event.get("Interface", ""), None) if q else None
     if member is not None:
         member.status = 4
-        q.version += 1
+        member_changed(q, member.interface, None)
         out.append(("member.status", member_payload(ns.name, member, at)))
 
 
