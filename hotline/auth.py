@@ -163,13 +163,19 @@ def decode_token(token: str, secret: str) -> Principal:
 
 
 async def _person(session, claims: Principal) -> Principal:
-    """Re-read the user so deactivation, role changes and logout take effect at once."""
-    if claims.token_id and await session.get(RevokedToken, claims.token_id) is not None:
-        raise _unauthorized("已退出登录，请重新登录 (token revoked)")
-    user = await session.get(User, claims.user_id) if claims.user_id is not None else None
-    if user is None or not user.active or user.username != claims.username:
+    """Re-read the user so deactivation, role changes and logout take effect at once (one query: the
+    user's current row and whether this token was revoked)."""
+    if claims.user_id is None:
         raise _unauthorized("账号不可用，请联系管理员 (account disabled)")
-    return Principal(user.username, Role(user.role), user.center_code, user.seat_extension, user.id,
+    revoked = select(RevokedToken.jti).where(RevokedToken.jti == (claims.token_id or "")).exists()
+    row = (await session.execute(
+        select(User.username, User.role, User.center_code, User.seat_extension, User.active, revoked.label("revoked"))
+        .where(User.id == claims.user_id))).first()
+    if row is not None and row.revoked:
+        raise _unauthorized("已退出登录，请重新登录 (token revoked)")
+    if row is None or not row.active or row.username != claims.username:
+        raise _unauthorized("账号不可用，请联系管理员 (account disabled)")
+    return Principal(row.username, Role(row.role), row.center_code, row.seat_extension, claims.user_id,
                      claims.token_id, claims.token_expires)
 
 
