@@ -96,6 +96,41 @@ def _run_load(url: str, rate: float, seconds: float, token: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux /proc), in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _drain(base: str, limit: float = 120.0) -> float:
+    """Wait until the server answers /healthz promptly again (the previous endpoint's backlog is served),
+    so no endpoint inherits another's queue; returns the seconds waited."""
+    import httpx
+
+    started = time.monotonic()
+    prompt = 0
+    while prompt < 3 and time.monotonic() - started < limit:
+        t = time.perf_counter()
+        try:
+            ok = httpx.get(base + "/healthz", timeout=5).status_code == 200
+        except httpx.HTTPError:
+            ok = False
+        prompt = prompt + 1 if ok and time.perf_counter() - t < 0.05 else 0
+        time.sleep(0.2)
+    return time.monotonic() - started
+
+
+def _measured(pid: int, base: str, path: str, rate: float, seconds: float, token: str) -> dict:
+    """One endpoint's run, after the server has drained, with the server's CPU per request: its capacity
+    on one core is what a rate above it saturates."""
+    waited = _drain(base)
+    cpu = _cpu_seconds(pid)
+    out = _run_load(base + path, rate, seconds, token)
+    per_request = (_cpu_seconds(pid) - cpu) / out["n"] * 1000
+    return {**out, "drained_before_s": round(waited, 1), "server_cpu_ms_per_request": round(per_request, 2),
+            "capacity_per_core_per_s": round(1000 / per_request) if per_request > 0 else None}
+
+
 def _prepare_db(url: str) -> str:
     """Migrate a scratch database and create an admin; return a token for it."""
     code = (
@@ -148,8 +183,8 @@ def measure_api(opts: BenchOptions) -> Measurement:
 
             served = [p for p, _ in CANDIDATES
                       if httpx.get(base + p, headers={"Authorization": f"Bearer {token}"}).status_code < 300]
-            baseline = _run_load(base + "/healthz", rate, seconds, "-")
-            per = {p: _run_load(base + p, rate, seconds, token) for p in served}
+            baseline = _measured(server.pid, base, "/healthz", rate, seconds, "-")
+            per = {p: _measured(server.pid, base, p, rate, seconds, token) for p in served}
         finally:
             _stop(server)
     worst = max((v["p99_ms"] for v in per.values() if v.get("p99_ms") is not None), default=None)

@@ -16,16 +16,18 @@ app = typer.Typer(help="性能测试 (benchmarks) and chaos runs", no_args_is_he
 def run(
     only: list[str] = typer.Option(None, "--only", help="Run only these measures (repeatable)"),
     quick: bool = typer.Option(False, "--quick", help="Small, fast runs (smoke test)"),
-    out: Path = typer.Option(BENCH_DIR / "results.json", "--out", help="Where to write the results"),
-    merge: bool = typer.Option(False, "--merge", help="Keep the other measures already in --out (re-run some)"),
+    out: Path = typer.Option(None, "--out", help="Where to write the results (default bench/results.json; "
+                                                 "bench/results-quick.json with --quick)"),
+    merge: bool = typer.Option(False, "--merge", help="Keep the other measures already in --out (implied by --only)"),
 ) -> None:
-    """Run every benchmark, print a table, write results.json."""
+    """Run every benchmark, print a table, write results.json (a partial run keeps the other measures)."""
     from bench.harness import merge_results
     from bench.measures import MEASURES
 
+    out = out or BENCH_DIR / ("results-quick.json" if quick else "results.json")
     opts = BenchOptions(quick=quick)
     results = run_measures(MEASURES, opts, only=only or None)
-    previous = json.loads(out.read_text("utf-8")) if merge and out.exists() else None
+    previous = json.loads(out.read_text("utf-8")) if (merge or only) and out.exists() else None
     doc = write_results(results, out, opts)
     if previous is not None:
         out.write_text(json.dumps(merge_results(previous, doc), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
