@@ -11,12 +11,12 @@ from hotline.audit import audit
 from hotline.auth import Principal, Role, require_roles
 from hotline.deps import KernelDep, SessionDep
 from integrations.policy import TicketRuleError
-from integrations.schemas import HandoffRequest, StatusChange, TicketCreate, TicketListItem
+from integrations.schemas import REFUSED, HandoffRequest, StatusChange, TicketCreate, TicketListItem
 from integrations.ticket_list import DEFAULT_PAGE, MAX_PAGE, ListQuery, list_page
 from integrations.tickets import (TicketContext, TicketForbidden, TicketNotFound, change_status, create_ticket,
                                   get_ticket, handoff, history, ticket_dict)
 
-router = APIRouter(prefix="/api/tickets", tags=["tickets 工单"])
+router = APIRouter(prefix="/api/tickets", tags=["tickets 工单"], responses=REFUSED)
 EDITORS = (Role.SEAT, Role.SUPERVISOR, Role.ADMIN)
 READERS = (Role.SEAT, Role.SUPERVISOR, Role.ADMIN, Role.AUDITOR)
 Editor = Annotated[Principal, Depends(require_roles(*EDITORS))]

@@ -12,10 +12,10 @@ from hotline.auth import Principal, Role, require_roles
 from hotline.deps import KernelDep, SessionDep
 from integrations.callbacks import CallbackError, record_result, request_callback, task_dict
 from integrations.models import CallbackTask
-from integrations.schemas import multi_line
+from integrations.schemas import REFUSED, multi_line
 from integrations.tickets import TicketContext, TicketNotFound, can_see, get_ticket
 
-router = APIRouter(prefix="/api/callbacks", tags=["callbacks 回访"])
+router = APIRouter(prefix="/api/callbacks", tags=["callbacks 回访"], responses=REFUSED)
 Staff = Annotated[Principal, Depends(require_roles(Role.SEAT, Role.SUPERVISOR, Role.ADMIN))]
 Viewers = Annotated[Principal, Depends(require_roles(Role.SEAT, Role.SUPERVISOR, Role.ADMIN, Role.AUDITOR))]
 

@@ -16,11 +16,11 @@ from integrations.dispatcher import resend
 from integrations.handoff import accept_from_12345, prefill_from_call, screen_pop
 from integrations.models import OutboxMessage
 from integrations.policy import TicketRuleError
-from integrations.schemas import Gov12345Handoff, PlatformStatus
+from integrations.schemas import REFUSED, Gov12345Handoff, PlatformStatus
 from integrations.tickets import TicketContext, TicketNotFound, apply_remote_status, get_ticket, ticket_dict
 from integrations.webhooks import GOV12345_KEY_ID, reject, verified_body
 
-router = APIRouter(prefix="/api/integrations", tags=["integrations 对接"])
+router = APIRouter(prefix="/api/integrations", tags=["integrations 对接"], responses=REFUSED)
 Integration = Annotated[Principal, Depends(require_roles(Role.INTEGRATION))]
 Admin = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
 Oversight = Annotated[Principal, Depends(require_roles(Role.ADMIN, Role.AUDITOR))]

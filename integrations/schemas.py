@@ -254,3 +254,37 @@ class Gov12345Handoff(BaseModel):
     _multi = field_validator("detail")(lambda v: multi_line(v))
     _ref = field_validator("external_ref")(TicketCreate._ref.__func__)
     _number = field_validator("caller_number")(TicketCreate._number.__func__)
+
+
+# ---- the error bodies the integrations routes answer (published in the OpenAPI schema) -------------------
+class FieldProblem(BaseModel):
+    """One bad field of a refused body."""
+
+    field: str
+    message: str
+
+
+class Refusal(BaseModel):
+    """Why a request was refused: a zh-CN message, and the bad fields of an invalid body."""
+
+    message: str
+    reason: str | None = None
+    errors: list[FieldProblem] | None = None
+
+
+class FrameworkProblem(BaseModel):
+    """FastAPI's own validation item (query and path parameters)."""
+
+    model_config = ConfigDict(extra="allow")
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class RefusedResponse(BaseModel):
+    """`detail` is a Refusal from the route's own checks, or FastAPI's list for a bad query/path parameter."""
+
+    detail: Refusal | list[FrameworkProblem]
+
+
+REFUSED = {422: {"model": RefusedResponse, "description": "请求被拒绝 (refused: invalid data or a ticket rule)"}}

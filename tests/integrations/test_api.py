@@ -208,3 +208,21 @@ async def test_callbacks_api_asks_once_per_number_refuses_bad_numbers_and_record
     assert (ticket["status"], ticket["satisfaction"]) == ("revisited", 5)
     assert len((await api["auditor"].get("/api/callbacks")).json()) == 1
     assert (await api["auditor"].post(f"/api/callbacks/{task_id}/result", json={})).status_code == 403
+
+
+async def test_every_refusal_has_the_published_422_shape(api):
+    """Rule refusals, invalid bodies and FastAPI's own parameter errors all fit the 422 the schema declares."""
+    from integrations.schemas import RefusedResponse
+
+    spec = (await api["seat1001"].get("/openapi.json")).json()
+    for path, method in (("/api/tickets", "post"), ("/api/tickets", "get"), ("/api/tickets/{key}/claim", "post"),
+                         ("/api/callbacks", "post")):
+        ref = spec["paths"][path][method]["responses"]["422"]["content"]["application/json"]["schema"]["$ref"]
+        assert ref.endswith("/RefusedResponse"), (path, method)
+    refusals = [await api["seat1001"].post("/api/tickets", json={"summary": "x\r\ny"}),
+                await api["seat1001"].post("/api/tickets", json=NEW | {"category_id": "consult.astrology"}),
+                await api["seat1001"].get("/api/tickets", params={"limit": 0})]
+    for r in refusals:
+        assert r.status_code == 422, r.text
+        RefusedResponse.model_validate(r.json())
+    assert isinstance(refusals[2].json()["detail"], list) and "message" in refusals[1].json()["detail"]
