@@ -1,8 +1,7 @@
 """schemathesis against the full app's OpenAPI: every component's routes, an administrator and a seat.
 
 The app runs in uvicorn on an ephemeral loopback port (role `api`, SQLite in a temp dir). Checks: no 5xx,
-and every response conforms to the schema the app publishes. A case that fails because of a defect in a
-package is listed in KNOWN with its exact reproduction and marked xfail(strict=True) until it is fixed.
+and every response conforms to the schema the app publishes.
 """
 from __future__ import annotations
 
@@ -22,10 +21,6 @@ SECRET = "fuzz-secret-key-0123456789abcdef0123456789"
 # per operation: a few examples in the suite, many with HYPOTHESIS_PROFILE=long
 EXAMPLES = max(3, settings().max_examples // 25)
 CHECKS = [not_a_server_error, response_schema_conformance]
-# (method, path) → (the defect, reported to its package's owner; a text its failure report carries).
-# The property tests tolerate exactly that failure on that operation; test_known_defect shows each one.
-KNOWN: dict[tuple[str, str], tuple[str, str]] = {}
-REPRODUCE: dict[tuple[str, str], tuple[str, str]] = {}  # the exact failing request of each known defect, as found
 
 
 async def _prepare(tmp) -> dict[str, str]:
@@ -104,17 +99,8 @@ schema = schemathesis.openapi.from_dict(_openapi())
 
 
 def _call(case, base: str, token: str) -> None:
-    """Send the case and check it; on an operation with a known defect only that defect is let through."""
-    known = KNOWN.get((case.method.upper(), case.path))
-    try:
-        case.call_and_validate(base_url=base, headers={"Authorization": f"Bearer {token}"}, checks=CHECKS)
-    except BaseExceptionGroup as group:  # schemathesis' FailureGroup: every failure must be the known one
-        if known is None or any(known[1] not in _text(f) for f in group.exceptions):
-            raise
-
-
-def _text(failure: BaseException) -> str:
-    return " ".join(str(getattr(failure, a, "")) for a in ("title", "message", "validation_message")) + str(failure)
+    """Send the case and check it: no server error, the response as the schema says."""
+    case.call_and_validate(base_url=base, headers={"Authorization": f"Bearer {token}"}, checks=CHECKS)
 
 
 @schema.parametrize()
@@ -127,15 +113,3 @@ def test_admin_requests_never_give_a_server_error_or_break_the_schema(case, live
 @settings(max_examples=EXAMPLES, suppress_health_check=list(HealthCheck))
 def test_seat_reads_never_give_a_server_error_or_break_the_schema(case, live_api):
     _call(case, live_api["base"], live_api["seat"])
-
-
-@pytest.mark.parametrize("op", [pytest.param(op, id=f"{op[0]} {op[1]}", marks=pytest.mark.xfail(strict=True, reason=why))
-                                for op, (why, _) in KNOWN.items()])
-def test_known_defect(op, live_api):
-    import httpx
-
-    path, role = REPRODUCE[op]
-    resp = httpx.request(op[0], live_api["base"] + path, headers={"Authorization": f"Bearer {live_api[role]}"})
-    assert resp.status_code < 500, resp.text
-    if resp.status_code == 422:
-        assert isinstance(resp.json()["detail"], list), resp.text
