@@ -64,7 +64,7 @@ async def process_job(engine, sessions, cfg: WorkerConfig, owner: str, job: jobs
     """Decode and store one claimed job; bad input fails the job with the reason (not retried)."""
     from recordings.store import score_if_complete, store_transcript
 
-    started = time.time()
+    started, cpu_started = time.time(), time.process_time()
     outcome = {"job_id": job.job_id, "recording_id": job.recording_id, "linkedid": job.linkedid, "leg": job.leg,
                "attempt": job.attempt, "worker": owner, "started": started}
     try:
@@ -93,7 +93,8 @@ async def process_job(engine, sessions, cfg: WorkerConfig, owner: str, job: jobs
     phases = {"check": round(decode_started - started, 4), "decode": round(decoded - decode_started, 4),
               "store": round(finished - decoded, 4)}
     return {**outcome, "state": "done", "written": written, "words": sum(len(u) for u in words),
-            "scored": scored.score if scored is not None else None, "finished": finished, "phases": phases}
+            "scored": scored.score if scored is not None else None, "finished": finished, "phases": phases,
+            "cpu_seconds": round(time.process_time() - cpu_started, 4)}  # the worker's CPU (all its threads)
 
 
 async def _fail(sessions, owner: str, job: jobs.ClaimedJob, reason: str) -> dict[str, Any]:
