@@ -174,11 +174,14 @@ def measure_api(opts: BenchOptions) -> Measurement:
         env = {**os.environ, "HOTLINE_DATABASE_URL": url, "HOTLINE_VAR_DIR": tmp, "HOTLINE_DEMO_TRAFFIC": "false",
                "HOTLINE_SECRET_KEY": "bench-secret-0123456789abcdef0123456789", "HOTLINE_LOG_LEVEL": "WARNING",
                "HOTLINE_HTTP_PORT": str(port)}
-        server = subprocess.Popen([sys.executable, "-m", "hotline.cli", "api"], cwd=ROOT, env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        # the server's log goes to a file: an undrained pipe fills up and stops the server mid-run
+        log_path = Path(tmp) / "server.log"
+        with open(log_path, "wb") as log:
+            server = subprocess.Popen([sys.executable, "-m", "hotline.cli", "api"], cwd=ROOT, env=env,
+                                      stdout=subprocess.DEVNULL, stderr=log)
         try:
             base = f"http://127.0.0.1:{port}"
-            _wait_up(base + "/healthz", server)
+            _wait_up(base + "/healthz", server, log_path)
             import httpx
 
             served = [p for p, _ in CANDIDATES
@@ -187,6 +190,7 @@ def measure_api(opts: BenchOptions) -> Measurement:
             per = {p: _measured(server.pid, base, p, rate, seconds, token) for p in served}
         finally:
             _stop(server)
+            logged = log_path.read_text("utf-8", "replace").splitlines()
     worst = max((v["p99_ms"] for v in per.values() if v.get("p99_ms") is not None), default=None)
     if worst is None:
         return Measurement(key="api", value=None, unit="ms p99", status="unavailable",
@@ -195,6 +199,7 @@ def measure_api(opts: BenchOptions) -> Measurement:
         key="api", value=worst, unit="ms p99 (worst main read endpoint)", baseline="/healthz p99 ms",
         baseline_value=baseline["p99_ms"], ratio=(worst / baseline["p99_ms"]) if worst and baseline["p99_ms"] else None,
         details={"rate_per_s": rate, "seconds": seconds, "endpoints": per, "healthz": baseline,
+                 "server_log_lines": len(logged), "server_log_tail": logged[-5:],
                  "not_served_yet": [p for p, _ in CANDIDATES if p not in per],
                  "saturated": [p for p, v in per.items() if v.get("saturated")]},
     )
@@ -210,13 +215,13 @@ def _stop(server: subprocess.Popen) -> None:
         server.wait(timeout=10)
 
 
-def _wait_up(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
+def _wait_up(url: str, proc: subprocess.Popen, log_path: Path, timeout: float = 60) -> None:
     import httpx
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"API server exited: {proc.stderr.read().decode()[-2000:]}")
+            raise RuntimeError(f"API server exited: {log_path.read_text('utf-8', 'replace')[-2000:]}")
         try:
             if httpx.get(url, timeout=1).status_code == 200:
                 return
