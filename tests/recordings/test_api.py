@@ -14,6 +14,7 @@ from recordings.models import QualityScore, Recording
 from recordings.store import score_if_complete
 from recordings.quality import RuleSet
 from tests.recordings.seed import T0, seed_call, words
+from tests.http_checks import field_error
 
 PEOPLE = {
     "seat1001": dict(role="seat", center_code="410100", seat_extension="1001"),
@@ -106,19 +107,7 @@ async def test_search_endpoint_returns_hits_and_rejects_empty_queries(api):
         ok = await c.get("/api/transcripts/search", params={"q": "咨询离婚"})
         bad = await c.get("/api/transcripts/search", params={"q": "  "})
     assert [h["speaker"] for h in ok.json()["hits"]] == ["来电人"]
-    assert "请输入检索词" in _field_error(bad, "query", "q")
-
-
-def _field_error(response, *loc: str) -> str:
-    """The message of the 422 entry for `loc`, after checking the body is the published validation-error
-    shape (FastAPI's HTTPValidationError: `detail` is a list of {loc, msg, type})."""
-    assert response.status_code == 422, response.text
-    detail = response.json()["detail"]
-    assert isinstance(detail, list) and detail, response.text
-    assert all(isinstance(e["loc"], list) and isinstance(e["msg"], str) and isinstance(e["type"], str)
-               for e in detail), response.text
-    (entry,) = [e for e in detail if tuple(e["loc"]) == loc]
-    return entry["msg"]
+    assert "请输入检索词" in field_error(bad, "query", "q")
 
 
 async def test_an_empty_or_unusable_search_query_is_a_validation_error_naming_q(api, kernel):
@@ -128,10 +117,10 @@ async def test_an_empty_or_unusable_search_query_is_a_validation_error_naming_q(
         missing = await c.get("/api/transcripts/search")
         long = await c.get("/api/transcripts/search", params={"q": "咨" * 201})
         too_long = await c.get("/api/transcripts/search", params={"q": "咨" * 65})
-    assert "请输入检索词" in _field_error(empty, "query", "q")
-    assert "请输入检索词" in _field_error(control, "query", "q")
-    assert _field_error(missing, "query", "q") and _field_error(long, "query", "q")
-    assert "检索词过长" in _field_error(too_long, "query", "q")
+    assert "请输入检索词" in field_error(empty, "query", "q")
+    assert "请输入检索词" in field_error(control, "query", "q")
+    assert field_error(missing, "query", "q") and field_error(long, "query", "q")
+    assert "检索词过长" in field_error(too_long, "query", "q")
     assert await _audits(kernel, "transcript.search") == []  # refused before anything is searched or audited
 
 
@@ -151,7 +140,7 @@ async def test_supervisor_reviews_a_sampled_call_of_their_center_only(api, kerne
     assert [p["linkedid"] for p in pending] == ["1795901800.1"]
     assert ok.status_code == 200 and ok.json()["review_state"] == "reviewed"
     assert (bad.status_code, other.status_code, seat.status_code) == (422, 403, 403)
-    assert "控制字符" in _field_error(control, "body", "comment")
+    assert "控制字符" in field_error(control, "body", "comment")
     async with kernel.sessions() as s:
         row = await s.scalar(select(QualityScore))
     assert (row.review_score, row.reviewer) == (85, "sup410100")

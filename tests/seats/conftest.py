@@ -61,18 +61,6 @@ async def seat_app(kernel, ami, users):
         yield app, comp
 
 
-def field_error(response, *loc: str) -> str:
-    """The message of the 422 entry for `loc`, after checking the body is the published validation-error
-    shape (FastAPI's HTTPValidationError: `detail` is a list of {loc, msg, type})."""
-    assert response.status_code == 422, response.text
-    detail = response.json()["detail"]
-    assert isinstance(detail, list) and detail, response.text
-    assert all(isinstance(e["loc"], list) and isinstance(e["msg"], str) and isinstance(e["type"], str)
-               for e in detail), response.text
-    (entry,) = [e for e in detail if tuple(e["loc"]) == loc]
-    return entry["msg"]
-
-
 def token_for(kernel, user: User) -> str:
     s = kernel.settings
     return issue_token(user, s.secret_key.get_secret_value(), s.token_minutes)

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from seats.models import SeatEvent, SeatSession
-from tests.seats.conftest import field_error
+from tests.http_checks import field_error
 
 A, B = "console-aaaa1111", "console-bbbb2222"
 # HTTP behaviour that stores nothing backend-specific runs on SQLite only (the CI budget is shared)

@@ -7,7 +7,7 @@ from hotline.auth import Role
 from seats.roster import overlaps
 from seats.screenpop import build_pop, ivr_path_label, mask_number, shown_number
 from seats.status import Ready
-from tests.seats.conftest import field_error
+from tests.http_checks import field_error
 from tests.seats.test_service import CID, _row, wait_for
 
 T = datetime(2026, 11, 30, 9, tzinfo=timezone.utc)
