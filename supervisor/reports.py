@@ -26,7 +26,11 @@ MAX_DAYS = 366
 
 
 class ReportError(ValueError):
-    """A report request that cannot be answered as asked (shown to the user as a 422)."""
+    """A report request that cannot be answered as asked (shown to the user as a 422 naming `param`)."""
+
+    def __init__(self, message: str, param: str) -> None:
+        super().__init__(message)
+        self.param = param  # the query parameter at fault
 
 
 @dataclass(frozen=True)
@@ -49,13 +53,13 @@ class ReportRequest:
 def check_request(req: ReportRequest, directory: Directory) -> None:
     """Refuse reversed or huge ranges, unknown groupings and unknown queues, with a clear message."""
     if req.date_to < req.date_from:
-        raise ReportError(f"结束日期早于开始日期 (date range reversed: {req.date_from} > {req.date_to})")
+        raise ReportError(f"结束日期早于开始日期 (date range reversed: {req.date_from} > {req.date_to})", "to")
     if (req.date_to - req.date_from).days + 1 > MAX_DAYS:
-        raise ReportError(f"日期范围不能超过{MAX_DAYS}天 (date range longer than {MAX_DAYS} days)")
+        raise ReportError(f"日期范围不能超过{MAX_DAYS}天 (date range longer than {MAX_DAYS} days)", "from")
     if req.group_by not in GROUPS:
-        raise ReportError(f"未知的分组方式 (unknown group_by {req.group_by!r}; one of {', '.join(GROUPS)})")
+        raise ReportError(f"未知的分组方式 (unknown group_by {req.group_by!r}; one of {', '.join(GROUPS)})", "group_by")
     if req.queue is not None and req.queue not in directory.queue_names():
-        raise ReportError(f"未知的队列 (unknown queue {req.queue!r})")
+        raise ReportError(f"未知的队列 (unknown queue {req.queue!r})", "queue")
 
 
 def record_dict(row) -> dict:

@@ -13,6 +13,7 @@ from hotline.models import AuditLog
 from tests.supervisor.conftest import store_day
 from tests.supervisor.scripted import CALLS, EVENTS, QA_CHECKED, call
 from tests.supervisor.test_metrics import WHOLE, ZHENGZHOU
+from tests.http_checks import field_error
 
 DAY = {"from": "2026-11-02", "to": "2026-11-02"}
 SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
@@ -85,17 +86,17 @@ async def test_other_centers_data_is_refused_and_audited(client_for, kernel, day
 
 
 @SQLITE_ONLY
-@pytest.mark.parametrize(("params", "needle"), [
-    ({"from": "2026-11-05", "to": "2026-11-01"}, "结束日期早于开始日期"),
-    ({"from": "2020-01-01", "to": "2026-11-01"}, "不能超过"),
-    ({**DAY, "queue": "q-999999-consult"}, "未知的队列"),
-    ({**DAY, "center": "999999"}, "未知的中心"),
-    ({**DAY, "group_by": "week"}, "group_by"),
-    ({"from": "yesterday", "to": "2026-11-01"}, "from"),
+@pytest.mark.parametrize(("params", "param", "needle"), [
+    ({"from": "2026-11-05", "to": "2026-11-01"}, "to", "结束日期早于开始日期"),
+    ({"from": "2020-01-01", "to": "2026-11-01"}, "from", "不能超过"),
+    ({**DAY, "queue": "q-999999-consult"}, "queue", "未知的队列"),
+    ({**DAY, "center": "999999"}, "center", "未知的中心"),
+    ({**DAY, "group_by": "week"}, "group_by", ""),
+    ({"from": "yesterday", "to": "2026-11-01"}, "from", ""),
 ])
-async def test_bad_input_is_a_clear_422(client_for, params, needle):
+async def test_bad_input_is_a_clear_422_naming_the_parameter(client_for, params, param, needle):
     r = await client_for("prov").get("/api/supervisor/report", params=params)
-    assert r.status_code == 422 and needle in r.text
+    assert needle in field_error(r, "query", param)
 
 
 @SQLITE_ONLY
