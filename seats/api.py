@@ -18,7 +18,7 @@ from seats.screenpop import for_role
 from seats.service import SeatError, SeatService
 from seats.timeline import Transition, durations
 from seats.status import PAUSE_REASONS, STATUS_LABELS, Logout, Pause, Ready
-from seats.validation import invalid
+from hotline.validation import invalid
 
 router = APIRouter(prefix="/api/seats", tags=["seats"])
 SeatPrincipal = Annotated[Principal, Depends(require_roles(Role.SEAT))]

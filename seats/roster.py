@@ -14,7 +14,7 @@ from hotline.deps import KernelDep, SessionDep
 from hotline.directory import safe_text
 from hotline.models import User
 from seats.models import DutyShift
-from seats.validation import invalid
+from hotline.validation import invalid
 
 router = APIRouter(prefix="/api/seats/roster", tags=["seats"])
 Planner = Annotated[Principal, Depends(require_roles(Role.SUPERVISOR, Role.ADMIN))]

@@ -17,7 +17,6 @@ from fastapi import (
     WebSocket,
     WebSocketDisconnect,
 )
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
@@ -26,6 +25,7 @@ from hotline.audit import audit
 from hotline.auth import Principal, Role, require_roles
 from hotline.db import utcnow
 from hotline.deps import KernelDep, SessionDep
+from hotline.validation import invalid
 from supervisor.access import deny, requested_centers, visible_centers
 from supervisor.export import to_csv, to_xlsx
 from supervisor.metrics import with_revisit_scores
@@ -76,20 +76,15 @@ def component_state(kernel):
     return params_of(kernel), kernel.services.get("wallboard")
 
 
-def _invalid(param: str, message: str, value: object = None) -> RequestValidationError:
-    """A 422 in the published validation shape, naming the query parameter."""
-    return RequestValidationError([{"type": "value_error", "loc": ("query", param), "msg": message, "input": value}])
-
-
 async def report_request(q: ReportQuery, principal: Principal, kernel, session, request: Request) -> ReportRequest:
     """Check the query (422) and the person's centers (403, audited) → what to compute."""
     req = ReportRequest(q.date_from, q.date_to, q.group_by, q.queue, None)
     if q.center is not None and kernel.directory.center(q.center) is None:
-        raise _invalid("center", f"未知的中心 (unknown center {q.center!r})", q.center)
+        raise invalid(("query", "center"), f"未知的中心 (unknown center {q.center!r})", q.center)
     try:
         check_request(req, kernel.directory)
     except ReportError as exc:
-        raise _invalid(exc.param, str(exc)) from exc
+        raise invalid(("query", exc.param), str(exc)) from exc
     centers, refused = requested_centers(principal, kernel.directory, q.center, q.queue)
     if refused is not None:
         raise await deny(session, request, principal, refused, "report.denied")
