@@ -181,11 +181,6 @@ def bench_ami_ingest(quick: bool = False, seed: int = 12348, repeat: int | None 
                         "bytes": sum(map(len, reads)), "reads": len(reads)}}
 
 
-def _percentile(values: list[float], q: float) -> float:
-    s = sorted(values)
-    return s[min(len(s) - 1, max(0, round(q * (len(s) - 1))))]
-
-
 def bench_routing_latency(quick: bool = False, seed: int = 12348) -> dict:
     """Event-to-action p50/p99 on pbxsim at 500 seats / 2,000 calls vs one Ping round-trip, same link, same run."""
     from routing.latency import measure_latency
