@@ -40,6 +40,7 @@ services:
 run: venv sysdeps
 	@mkdir -p var
 	$(BIN)/hotline12348 db upgrade
+	$(BIN)/hotline12348 ivr prompts build
 	$(BIN)/hotline12348 run
 
 test: venv sysdeps services
